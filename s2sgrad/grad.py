@@ -1,0 +1,193 @@
+"""The runtime of ForwardValueAndGrad / GradOperation: transpile once per
+(network, argument types and shapes), then call the compiled value_and_grad.
+
+The call path is thin: a dict lookup on the arguments' dtypes and shapes, one
+compiled call that runs the forward once and the backward once, and Tensor
+wrapping of the results."""
+import numpy as np
+
+from . import __version__
+from . import compile as compile_stage
+from .analyze import analyze
+from .codegen import generate
+from .errors import CompileError, S2SGradError
+from .normalize import normalize
+from .parse import SourceLoc
+from .primitives import AVal, aval_of
+from .resolve import resolve
+from .tensor import Tensor
+
+DEFAULT_BACKEND = "cpu"
+
+
+class Compiled:
+    """One transpiled and compiled value-and-grad program."""
+
+    def __init__(self, network, arrays, want_inputs, weights, sens_param, backend):
+        resolved = resolve(network, arrays)
+        self.params = [p for _, p in resolved.params]
+        self.param_index = {id(p): i for i, p in enumerate(self.params)}
+        self.consts = [a for _, a in resolved.consts]
+        self.input_names = resolved.inputs
+        fn = normalize(resolved.fn)
+        wrt_inputs = [resolved.inputs[i] for i in want_inputs]
+        wrt_params = []
+        self.weight_slots = []          # per requested weight: index into grads, or None for zeros
+        for w in weights:
+            i = self.param_index.get(id(w))
+            if i is None or not w.requires_grad:
+                self.weight_slots.append(None)
+            else:
+                name = resolved.params[i][0]
+                if name not in wrt_params:
+                    wrt_params.append(name)
+                self.weight_slots.append(len(wrt_inputs) + wrt_params.index(name))
+        self.wrt = wrt_inputs + wrt_params
+        values = [a for a in arrays if isinstance(a, np.ndarray)] + [p._data for p in self.params] + self.consts
+        arg_avals = {a.id: aval_of(v) for a, v in zip(fn.args.args, values)}
+        locate = _locator(resolved.source)
+        analysis = analyze(fn, arg_avals, self.wrt, locate)
+        from .reverse import reverse
+        backward = reverse(fn, analysis, self.wrt, locate)
+        what = getattr(network, "__qualname__", type(network).__qualname__)
+        self.source, self.line_map, self.out_aval = generate(
+            fn, analysis, backward, self.wrt, sens_param, resolved.source, what, __version__)
+        self.grad_dtypes = [analysis.avals[v].dtype for v in self.wrt]
+        self.param_sig = tuple((p._data.dtype, p._data.shape) for p in self.params)
+        self.module = compile_stage.load(self.source, backend)
+        self.fn = self.module.value_and_grad
+
+    def __call__(self, arrays, sens):
+        args = [a for a in arrays if isinstance(a, np.ndarray)] + [p._data for p in self.params] + self.consts
+        if sens is not None:
+            args.append(sens)
+        try:
+            return self.fn(*args)
+        except Exception as exc:
+            if type(exc).__module__.startswith("numba"):
+                raise self.compile_error(exc) from None
+            raise
+
+    def compile_error(self, exc):
+        text = str(exc)
+        loc = None
+        path = str(getattr(self.module, "__file__", ""))
+        for line in text.splitlines():
+            if path and path in line and "line" in line:
+                try:
+                    loc = self.line_map.get(int(line.rsplit("line", 1)[1].strip().split()[0].rstrip(")")))
+                except (ValueError, IndexError):
+                    pass
+        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        return CompileError(f"Numba could not compile the generated code: {first}", loc,
+                            "check the dtypes of the inputs; `s2sgrad.source(...)` shows the generated code")
+
+
+def _locator(source_lines):
+    def locate(node):
+        lineno = getattr(node, "lineno", None)
+        return source_lines.get(lineno) if lineno is not None else None
+    return locate
+
+
+def _wrap(value, aval):
+    if isinstance(aval, tuple):
+        return tuple(_wrap(v, a) for v, a in zip(value, aval))
+    if isinstance(aval, AVal):
+        return Tensor._from_array(np.asarray(value, dtype=aval.dtype))
+    return value
+
+
+class GradFunction:
+    """Callable computing (network(*inputs), gradients) with MindSpore's structure."""
+
+    def __init__(self, network, weights, get_all, get_by_list, sens_param, backend=None):
+        self.network = network
+        self.weights = list(weights) if get_by_list and weights is not None else []
+        self.get_all = get_all
+        self.get_by_list = get_by_list
+        self.sens_param = sens_param
+        self.backend = backend or DEFAULT_BACKEND
+        self._cache = {}
+        self.last = None
+
+    def _key(self, arrays):
+        return tuple((a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in arrays)
+
+    def __call__(self, *args):
+        if self.sens_param:
+            if not args:
+                raise TypeError("construct() missing 1 required positional argument: the sens (sens_param=True)")
+            inputs, sens = args[:-1], args[-1]
+        else:
+            inputs, sens = args, None
+        arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
+        key = self._key(arrays)
+        entry = self._cache.get(key)
+        if entry is None or entry.param_sig != tuple((p._data.dtype, p._data.shape) for p in entry.params):
+            entry = self._cache[key] = self._build(arrays)
+        self.last = entry
+        sens_arrays = self._sens(sens, entry.out_aval) if self.sens_param else None
+        out, grads = entry(arrays, sens_arrays)
+        return _wrap(out, entry.out_aval), self._structure(arrays, grads, entry)
+
+    def _build(self, arrays):
+        tensor_positions = [i for i, a in enumerate(arrays) if isinstance(a, np.ndarray)]
+        if self.get_all:
+            want = tensor_positions
+        elif self.get_by_list:
+            want = []
+        else:
+            want = tensor_positions[:1] if tensor_positions and tensor_positions[0] == 0 else []
+        self._want = want
+        return Compiled(self.network, arrays, want, self.weights, self.sens_param, self.backend)
+
+    def _sens(self, sens, aval):
+        if isinstance(aval, tuple):
+            if not isinstance(sens, (tuple, list)) or len(sens) != len(aval):
+                raise S2SGradError(f"the network returns {len(aval)} outputs, so sens must be a tuple of "
+                                   f"{len(aval)} tensors, got {type(sens).__name__}")
+            return tuple(self._sens(s, a) for s, a in zip(sens, aval))
+        if not isinstance(aval, AVal):
+            return np.float64(1.0)
+        arr = np.asarray(sens._data if isinstance(sens, Tensor) else sens)
+        if arr.shape != aval.shape:
+            raise S2SGradError(f"sens has shape {list(arr.shape)} but the network's output has shape "
+                               f"{list(aval.shape)}; pass a sens of the output's shape")
+        arr = arr.astype(aval.dtype, copy=False)
+        return arr[()] if arr.ndim == 0 else arr
+
+    def _structure(self, arrays, grads, entry):
+        tensor_positions = [i for i, a in enumerate(arrays) if isinstance(a, np.ndarray)]
+        n_inputs = len(tensor_positions) if self.get_all else (1 if entry.wrt and not self.get_by_list
+                                                                 and len(entry.wrt) > len(self._weights_in(entry))
+                                                                 else 0)
+        input_grads = tuple(Tensor._from_array(np.asarray(g, dtype=dt))
+                            for g, dt in zip(grads[:n_inputs], entry.grad_dtypes[:n_inputs]))
+        weight_grads = tuple(self._weight_grad(w, slot, grads, entry) for w, slot in zip(self.weights,
+                                                                                       entry.weight_slots))
+        if self.get_all and self.get_by_list:
+            return input_grads, weight_grads
+        if self.get_all:
+            return input_grads
+        if self.get_by_list:
+            return weight_grads
+        return input_grads[0] if input_grads else ()
+
+    @staticmethod
+    def _weights_in(entry):
+        return [s for s in entry.weight_slots if s is not None]
+
+    @staticmethod
+    def _weight_grad(w, slot, grads, entry):
+        if slot is None:
+            return Tensor._from_array(np.zeros_like(w._data))
+        return Tensor._from_array(np.asarray(grads[slot], dtype=entry.grad_dtypes[slot]))
+
+
+def source(obj):
+    """The generated source of the last program a ForwardValueAndGrad (or GradFunction) ran."""
+    grad = getattr(obj, "_grad", obj)
+    if not isinstance(grad, GradFunction) or grad.last is None:
+        raise S2SGradError("nothing compiled yet: call the network once before asking for its source")
+    return grad.last.source

@@ -1,0 +1,91 @@
+"""Cell: MindSpore's module class. Parameters and sub-cells register in definition
+order; parameter names get the attribute path as prefix (`l1.weight`)."""
+from collections import OrderedDict
+
+from ..parameter import Parameter
+
+
+class Cell:
+    """Base class of networks. Subclasses define `construct`; calling a cell runs
+    construct eagerly on Tensors (MindSpore's PYNATIVE mode)."""
+
+    def __init__(self, auto_prefix=True, flags=None):
+        object.__setattr__(self, "_params", OrderedDict())
+        object.__setattr__(self, "_cells", OrderedDict())
+        object.__setattr__(self, "_auto_prefix", auto_prefix)
+        object.__setattr__(self, "training", False)
+        object.__setattr__(self, "requires_grad", False)
+
+    def __setattr__(self, name, value):
+        if "_params" not in self.__dict__:
+            raise AttributeError(f"call super().__init__() in {type(self).__name__}.__init__ before "
+                                 f"assigning '{name}'")
+        self._params.pop(name, None)
+        self._cells.pop(name, None)
+        if isinstance(value, Parameter):
+            if value.has_auto_name:
+                value.name = name
+            self._params[name] = value
+        elif isinstance(value, Cell):
+            if self._auto_prefix:
+                for p in value.get_parameters():
+                    p.name = f"{name}.{p.name}"
+            self._cells[name] = value
+        object.__setattr__(self, name, value)
+
+    def construct(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define construct")
+
+    def __call__(self, *args, **kwargs):
+        return self.construct(*args, **kwargs)
+
+    def get_parameters(self, expand=True):
+        """Own parameters, then each sub-cell's, in definition order; each object once."""
+        seen = set()
+        cells = self.cells_and_names() if expand else [("", self)]
+        for _, cell in cells:
+            for p in cell._params.values():
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    yield p
+
+    def trainable_params(self, recurse=True):
+        return [p for p in self.get_parameters(expand=recurse) if p.requires_grad]
+
+    def untrainable_params(self, recurse=True):
+        return [p for p in self.get_parameters(expand=recurse) if not p.requires_grad]
+
+    def parameters_and_names(self):
+        return [(p.name, p) for p in self.get_parameters()]
+
+    def cells_and_names(self, prefix=""):
+        yield prefix, self
+        for name, cell in self._cells.items():
+            yield from cell.cells_and_names(f"{prefix}.{name}" if prefix else name)
+
+    def cells(self):
+        return list(self._cells.values())
+
+    def name_cells(self):
+        return OrderedDict(self._cells)
+
+    def set_grad(self, requires_grad=True):
+        object.__setattr__(self, "requires_grad", requires_grad)
+        return self
+
+    def set_train(self, mode=True):
+        for _, cell in self.cells_and_names():
+            object.__setattr__(cell, "training", mode)
+        return self
+
+    def extend_repr(self):
+        return ""
+
+    def __repr__(self):
+        extra = self.extend_repr()
+        if not self._cells:
+            return f"{type(self).__name__}<{extra}>" if extra else f"{type(self).__name__}<>"
+        lines = [f"{type(self).__name__}<{extra}"]
+        for name, cell in self._cells.items():
+            lines.append(f"  ({name}): " + repr(cell).replace("\n", "\n  "))
+        return "\n".join(lines) + "\n  >"

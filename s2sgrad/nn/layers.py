@@ -1,0 +1,105 @@
+"""Layers: Dense, activations and SequentialCell, written as MindSpore writes them."""
+import math
+
+import numpy as np
+
+from .. import ops
+from ..common.initializer import initializer
+from ..parameter import Parameter
+from .cell import Cell
+
+
+class ReLU(Cell):
+    def __init__(self):
+        super().__init__()
+        self.relu = ops.ReLU()
+
+    def construct(self, x):
+        return self.relu(x)
+
+
+class Sigmoid(Cell):
+    def __init__(self):
+        super().__init__()
+        self.sigmoid = ops.Sigmoid()
+
+    def construct(self, x):
+        return self.sigmoid(x)
+
+
+class Tanh(Cell):
+    def __init__(self):
+        super().__init__()
+        self.tanh = ops.Tanh()
+
+    def construct(self, x):
+        return self.tanh(x)
+
+
+_ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh}
+
+
+def get_activation(name):
+    if name not in _ACTIVATIONS:
+        raise KeyError(f"Unknown activation type '{name}'. Valid names: {sorted(_ACTIVATIONS)}")
+    return _ACTIVATIONS[name]()
+
+
+class Dense(Cell):
+    """y = activation(x @ weight.T + bias), weight [out, in] (2-d input)."""
+
+    def __init__(self, in_channels, out_channels, weight_init=None, bias_init=None, has_bias=True,
+                 activation=None, dtype=None):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.has_bias = has_bias
+        dt = np.float32 if dtype is None else dtype
+        self.weight = Parameter(initializer(weight_init if weight_init is not None else "he_uniform",
+                                            [out_channels, in_channels], dt), name="weight")
+        if has_bias:
+            bound = 1 / math.sqrt(in_channels)
+            self.bias = Parameter(initializer(bias_init if bias_init is not None else ("uniform", bound),
+                                              [out_channels], dt), name="bias")
+        self.matmul = ops.MatMul(transpose_b=True)
+        self.bias_add = ops.BiasAdd()
+        if isinstance(activation, str):
+            activation = get_activation(activation)
+        self.activation = activation
+        self.activation_flag = activation is not None
+
+    def construct(self, x):
+        x = self.matmul(x, self.weight)
+        if self.has_bias:
+            x = self.bias_add(x, self.bias)
+        if self.activation_flag:
+            x = self.activation(x)
+        return x
+
+    def extend_repr(self):
+        s = f"input_channels={self.in_channels}, output_channels={self.out_channels}, has_bias={self.has_bias}"
+        if self.activation_flag:
+            s += f", activation={self.activation}"
+        return s
+
+
+class SequentialCell(Cell):
+    """Runs its cells in order; they are named "0", "1", ..."""
+
+    def __init__(self, *args):
+        super().__init__()
+        cells = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
+        for i, cell in enumerate(cells):
+            setattr(self, str(i), cell)
+        object.__setattr__(self, "cell_list", tuple(cells))
+
+    def __getitem__(self, i):
+        return self.cell_list[i]
+
+    def __len__(self):
+        return len(self.cell_list)
+
+    def construct(self, x):
+        for cell in self.cell_list:
+            x = cell(x)
+        return x

@@ -1,0 +1,109 @@
+"""MindSpore-style `ops`: primitive classes, functional forms and GradOperation.
+
+A primitive object (`ops.MatMul(transpose_b=True)`) is an `OpSpec` with its
+`__init__` attributes fixed; calling it on Tensors runs eagerly, and inside a
+compiled construct it becomes one primitive call.
+"""
+from .. import dtype as mstype
+from ..surface import OpSpec, spec
+from ..tensor import apply_op
+from .grad_operation import GradOperation
+
+
+class Primitive:
+    """Base of MindSpore primitive objects."""
+    _spec: OpSpec = None
+
+    def __init__(self, **fixed):
+        base = type(self)._spec
+        self.spec = OpSpec(base.prim, base.params, base.defaults, {**base.fixed, **fixed}, base.output,
+                           base.variadic)
+
+    def __call__(self, *args, **kwargs):
+        return apply_op(self.spec, args, kwargs, type(self).__name__)
+
+    def __repr__(self):
+        return f"Prim[{type(self).__name__}]"
+
+
+def _prim_class(cls_name, op_spec, init=None):
+    def __init__(self, *args, **kwargs):
+        fixed = init(*args, **kwargs) if init else {}
+        Primitive.__init__(self, **fixed)
+    return type(cls_name, (Primitive,), {"_spec": op_spec, "__init__": __init__})
+
+
+MatMul = _prim_class("MatMul", spec("matmul"),
+                     lambda transpose_a=False, transpose_b=False: dict(transpose_a=bool(transpose_a),
+                                                                       transpose_b=bool(transpose_b)))
+BiasAdd = _prim_class("BiasAdd", spec("bias_add"), lambda data_format="NCHW": {})
+Add = _prim_class("Add", spec("add"))
+Sub = _prim_class("Sub", spec("sub"))
+Mul = _prim_class("Mul", spec("mul"))
+RealDiv = _prim_class("RealDiv", spec("div"))
+Div = _prim_class("Div", spec("div"))
+Neg = _prim_class("Neg", spec("neg"))
+Square = _prim_class("Square", spec("square"))
+Exp = _prim_class("Exp", spec("exp"))
+Log = _prim_class("Log", spec("log"))
+Sqrt = _prim_class("Sqrt", spec("sqrt"))
+Pow = _prim_class("Pow", spec("pow"))
+ReLU = _prim_class("ReLU", spec("relu"))
+Sigmoid = _prim_class("Sigmoid", spec("sigmoid"))
+Tanh = _prim_class("Tanh", spec("tanh"))
+ReduceSum = _prim_class("ReduceSum", spec("reduce_sum", "axis", axis=()),
+                        lambda keep_dims=False: dict(keep_dims=bool(keep_dims)))
+ReduceMean = _prim_class("ReduceMean", spec("reduce_mean", "axis", axis=()),
+                         lambda keep_dims=False: dict(keep_dims=bool(keep_dims)))
+Reshape = _prim_class("Reshape", spec("reshape", ("input_shape", "shape")))
+Transpose = _prim_class("Transpose", spec("transpose", ("input_perm", "perm")))
+ExpandDims = _prim_class("ExpandDims", spec("expand_dims", "axis"))
+Softmax = _prim_class("Softmax", spec("softmax"), lambda axis=-1: dict(axis=axis[0] if isinstance(axis, tuple) else axis))
+LogSoftmax = _prim_class("LogSoftmax", spec("log_softmax"), lambda axis=-1: dict(axis=axis))
+SoftmaxCrossEntropyWithLogits = _prim_class("SoftmaxCrossEntropyWithLogits", spec("softmax_cross_entropy"))
+SparseSoftmaxCrossEntropyWithLogits = _prim_class(
+    "SparseSoftmaxCrossEntropyWithLogits", spec("sparse_softmax_cross_entropy", output=0),
+    lambda is_grad=False: {})
+ZerosLike = _prim_class("ZerosLike", spec("zeros_like"))
+OnesLike = _prim_class("OnesLike", spec("ones_like"))
+Cast = _prim_class("Cast", spec("cast", ("dtype", "dtype")))
+
+
+class OneHot(Primitive):
+    """OneHot()(indices, depth, on_value, off_value); the output dtype is on_value's."""
+    _spec = spec("one_hot", "depth", "on_value", "off_value", dtype=mstype.float32)
+
+    def __init__(self, axis=-1):
+        if axis != -1:
+            raise ValueError("s2sgrad's OneHot supports axis=-1 only")
+        super().__init__()
+
+
+def _functional(name, op_spec):
+    def fn(*args, **kwargs):
+        return apply_op(op_spec, args, kwargs, f"ops.{name}")
+    fn.__name__ = name
+    fn.__qualname__ = name
+    fn._s2s_spec = op_spec
+    return fn
+
+
+_FUNCTIONAL = {
+    "matmul": spec("matmul", transpose_a=False, transpose_b=False),
+    "add": spec("add"), "sub": spec("sub"), "mul": spec("mul"), "div": spec("div"),
+    "neg": spec("neg"), "square": spec("square"), "exp": spec("exp"), "log": spec("log"),
+    "sqrt": spec("sqrt"), "pow": spec("pow"), "relu": spec("relu"), "sigmoid": spec("sigmoid"),
+    "tanh": spec("tanh"), "bias_add": spec("bias_add"),
+    "sum": spec("reduce_sum", ("dim", "axis"), ("keepdim", "keep_dims"), axis=None, keep_dims=False),
+    "mean": spec("reduce_mean", ("axis", "axis"), ("keep_dims", "keep_dims"), axis=None, keep_dims=False),
+    "reduce_sum": spec("reduce_sum", ("axis", "axis"), ("keep_dims", "keep_dims"), axis=(), keep_dims=False),
+    "reshape": spec("reshape", "shape"),
+    "transpose": spec("transpose", ("input_perm", "perm")),
+    "expand_dims": spec("expand_dims", "axis"),
+    "softmax": spec("softmax", "axis", axis=-1),
+    "log_softmax": spec("log_softmax", ("axis", "axis"), axis=-1),
+    "cast": spec("cast", "dtype"),
+    "zeros_like": spec("zeros_like"), "ones_like": spec("ones_like"),
+}
+for _name, _spec in _FUNCTIONAL.items():
+    globals()[_name] = _functional(_name, _spec)

@@ -1,0 +1,115 @@
+"""Stage 1, parse: a Python function -> gast tree with the user's file positions,
+fenced against syntax outside the differentiable subset before anything else runs."""
+import functools
+import inspect
+import textwrap
+from dataclasses import dataclass
+
+import gast
+
+from .errors import S2SGradError, UnsupportedSyntaxError
+
+
+@dataclass(frozen=True)
+class SourceLoc:
+    filename: str
+    lineno: int
+    col: int
+    source_line: str
+
+
+@dataclass
+class ParsedFunction:
+    fn: object              # the Python function
+    tree: gast.FunctionDef  # positions are the user's file lines and columns
+    filename: str
+    lines: list             # the whole file, for error messages and comments
+
+    def loc(self, node):
+        lineno = getattr(node, "lineno", None) or self.tree.lineno
+        line = self.lines[lineno - 1].rstrip("\n") if 0 < lineno <= len(self.lines) else ""
+        return SourceLoc(self.filename, lineno, getattr(node, "col_offset", 0) or 0, line)
+
+
+# Statement and expression kinds that are refused up front, with what to write instead.
+_REFUSED = {
+    gast.Try: ("try/except", "move error handling outside construct"),
+    gast.With: ("with", "move context managers outside construct"),
+    gast.AsyncWith: ("async with", "construct must be a plain function"),
+    gast.AsyncFor: ("async for", "construct must be a plain function"),
+    gast.AsyncFunctionDef: ("async def", "construct must be a plain function"),
+    gast.Await: ("await", "construct must be a plain function"),
+    gast.Yield: ("yield", "return the values instead of yielding them"),
+    gast.YieldFrom: ("yield from", "return the values instead of yielding them"),
+    gast.Global: ("global", "pass the value as an argument or keep it on self"),
+    gast.Nonlocal: ("nonlocal", "pass the value as an argument or keep it on self"),
+    gast.Lambda: ("lambda", "define a module-level helper function instead"),
+    gast.FunctionDef: ("a nested def", "define the helper at module level"),
+    gast.ClassDef: ("a nested class", "define the class at module level"),
+    gast.ListComp: ("a list comprehension", "write an explicit loop or use array operations"),
+    gast.SetComp: ("a set comprehension", "write an explicit loop"),
+    gast.DictComp: ("a dict comprehension", "write an explicit loop"),
+    gast.GeneratorExp: ("a generator expression", "write an explicit loop or use array operations"),
+    gast.Delete: ("del", "drop the del; unused values are removed automatically"),
+    gast.Import: ("import", "import at module level"),
+    gast.ImportFrom: ("import", "import at module level"),
+    gast.Raise: ("raise", "check inputs before calling the network"),
+    gast.Assert: ("assert", "check inputs before calling the network"),
+    gast.Dict: ("a dict", "use a tuple; compiled code has no dicts"),
+    gast.Set: ("a set", "use a tuple"),
+    gast.JoinedStr: ("an f-string", "strings are not differentiable; compute them outside construct"),
+    gast.NamedExpr: ("the := operator", "assign on a separate line"),
+    gast.Starred: ("*-unpacking", "pass the arguments one by one"),
+    gast.Match: ("match", "use if/elif"),
+}
+
+
+def _refused_kind(node, top):
+    if isinstance(node, gast.FunctionDef) and node is top:
+        return None
+    return _REFUSED.get(type(node))
+
+
+def fence(parsed):
+    """Raise UnsupportedSyntaxError at the first construct outside the subset."""
+    top = parsed.tree
+    for node in gast.walk(top):
+        refused = _refused_kind(node, top)
+        if refused:
+            what, hint = refused
+            raise UnsupportedSyntaxError(f"{what} is not supported in differentiated code", parsed.loc(node), hint)
+    args = top.args
+    if args.vararg or args.kwarg or args.kwonlyargs:
+        raise UnsupportedSyntaxError("*args, **kwargs and keyword-only arguments are not supported in "
+                                     "differentiated code", parsed.loc(top), "list the arguments explicitly")
+
+
+@functools.lru_cache(maxsize=None)
+def _parse_code(fn):
+    try:
+        lines, first = inspect.getsourcelines(fn)
+        filename = inspect.getsourcefile(fn) or "<unknown>"
+        file_lines = inspect.getmodule(fn) and inspect.findsource(fn)[0]
+    except (OSError, TypeError) as exc:
+        raise S2SGradError(f"cannot read the source of {getattr(fn, '__qualname__', fn)}: {exc}",
+                           hint="define the function in a .py file (not a REPL or python -c)") from None
+    source = "".join(lines)
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    module = gast.parse(textwrap.dedent(source))
+    tree = module.body[0]
+    for node in gast.walk(tree):
+        if hasattr(node, "lineno") and node.lineno is not None:
+            node.lineno += first - 1
+            if getattr(node, "end_lineno", None) is not None:
+                node.end_lineno += first - 1
+            if getattr(node, "col_offset", None) is not None:
+                node.col_offset += indent
+    parsed = ParsedFunction(fn, tree, filename, list(file_lines or lines))
+    fence(parsed)
+    return parsed
+
+
+def parse_function(fn):
+    """Parse (once per function object) and fence a function's source."""
+    fn = inspect.unwrap(fn)
+    return _parse_code(fn)
