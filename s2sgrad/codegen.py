@@ -1,6 +1,8 @@
 """Stage 6, codegen: lower primitive calls to kernel calls (using the abstract
 values) and write the forward/backward pair as Python source, deterministic byte
 for byte, each block commented with the user's source line it came from."""
+import os
+
 import astor
 import gast
 import numpy as np
@@ -53,8 +55,9 @@ def to_source(node):
 
 
 class Writer:
-    def __init__(self, source_lines):
-        self.source_lines = source_lines     # lineno -> SourceLoc
+    def __init__(self, source_lines, root_file):
+        self.source_lines = source_lines     # source key -> SourceLoc
+        self.root_file = root_file
         self.lines = []
         self.line_map = {}                   # generated line number -> SourceLoc
 
@@ -65,7 +68,8 @@ class Writer:
             lineno = getattr(stmt, "lineno", None)
             if lineno is not None and lineno != last and lineno in self.source_lines:
                 loc = self.source_lines[lineno]
-                self.lines.append(f"    # {comment_prefix}line {lineno}: {loc.source_line.strip()}")
+                where = "" if loc.filename == self.root_file else os.path.basename(loc.filename) + " "
+                self.lines.append(f"    # {comment_prefix}{where}line {loc.lineno}: {loc.source_line.strip()}")
                 last = lineno
             for text in to_source(stmt).splitlines():
                 self.lines.append("    " + text)
@@ -86,31 +90,29 @@ def used_kernels(text_nodes):
     return names
 
 
-def generate(fn, analysis, backward, wrt, sens_param, source_lines, what, version):
+def generate(fn, analysis, backward, wrt, sens_param, source_lines, root_file, what, version):
     """Source text of a module with forward, backward and value_and_grad."""
     fwd_lower = Lowerer(analysis.avals, None)
     fwd_body = [fwd_lower.statement(s) for s in fn.body[:-1]]
     ret = fn.body[-1]
     out_aval = fwd_lower.typer.type_expr(ret.value) if not isinstance(ret.value, gast.Constant) else None
-    res_tuple = N.tuple_([N.name(r) for r in backward.residuals])
-    fwd_ret = N.ret(N.tuple_([ret.value, res_tuple]))
-    fwd_ret.lineno = ret.lineno
-
     bwd_lower = Lowerer(analysis.avals, None)
-    sens_aval = out_aval if out_aval is not None else P.AVal(np.dtype(np.float32), ())
-    bwd_lower.typer.avals["sens"] = sens_aval
-    unpack = []
-    if backward.residuals:
-        unpack = [N.assign(tuple(backward.residuals) if len(backward.residuals) > 1 else backward.residuals[0],
-                           N.name("residuals") if len(backward.residuals) > 1 else N.subscript(N.name("residuals"), 0))]
+    bwd_lower.typer.avals["sens"] = out_aval if out_aval is not None else P.AVal(np.dtype(np.float32), ())
     bwd_body = [bwd_lower.statement(s) for s in backward.body]
     grads = []
     for var, g in zip(wrt, backward.grads):
-        g_aval = bwd_lower.typer.type_expr(g)
         want = P.dtype_of(analysis.avals[var])
-        if P.dtype_of(g_aval) != want:
+        if P.dtype_of(bwd_lower.typer.type_expr(g)) != want:
             g = N.call("cast", g, N.name(np.dtype(want).name if want != np.bool_ else "bool_"))
         grads.append(bwd_lower.lower(g))
+    residuals = residuals_of(fn, bwd_body + grads)
+    fwd_ret = N.ret(N.tuple_([ret.value, N.tuple_([N.name(r) for r in residuals])]))
+    fwd_ret.lineno = ret.lineno
+    unpack = []
+    if len(residuals) == 1:
+        unpack = [N.assign(residuals[0], N.subscript(N.name("residuals"), 0))]
+    elif residuals:
+        unpack = [N.assign(residuals, N.name("residuals"))]
     bwd_ret = N.ret(N.tuple_(grads))
 
     args = [a.id for a in fn.args.args]
@@ -125,7 +127,7 @@ def generate(fn, analysis, backward, wrt, sens_param, source_lines, what, versio
     dtypes = [k for k in kernels if k in {"float16", "float32", "float64", "int8", "int16", "int32", "int64",
                                           "uint8", "bool_"}]
     kernel_names = [k for k in kernels if k not in dtypes]
-    w = Writer(source_lines)
+    w = Writer(source_lines, root_file)
     w.lines.append(HEADER.format(version=version, what=what).rstrip())
     if dtypes:
         w.lines.append(f"from numpy import {', '.join(dtypes)}")
@@ -136,6 +138,13 @@ def generate(fn, analysis, backward, wrt, sens_param, source_lines, what, versio
     w.function("backward", ["residuals", "sens"], unpack + bwd_body + [bwd_ret], "grad of ")
     w.function("value_and_grad", vg_args, vg_body)
     return "\n".join(w.lines).rstrip() + "\n", w.line_map, out_aval
+
+
+def residuals_of(fn, backward_nodes):
+    """Forward names the lowered backward reads, in order of definition."""
+    used = {n.id for node in backward_nodes for n in gast.walk(node) if isinstance(n, gast.Name)}
+    order = [a.id for a in fn.args.args] + [t for s in fn.body[:-1] for t in targets_of(s)]
+    return [n for n in order if n in used]
 
 
 def default_sens(node, aval, lowerer):

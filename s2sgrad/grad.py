@@ -51,7 +51,7 @@ class Compiled:
         backward = reverse(fn, analysis, self.wrt, locate)
         what = getattr(network, "__qualname__", type(network).__qualname__)
         self.source, self.line_map, self.out_aval = generate(
-            fn, analysis, backward, self.wrt, sens_param, resolved.source, what, __version__)
+            fn, analysis, backward, self.wrt, sens_param, resolved.source, resolved.root_file, what, __version__)
         self.grad_dtypes = [analysis.avals[v].dtype for v in self.wrt]
         self.param_sig = tuple((p._data.dtype, p._data.shape) for p in self.params)
         self.module = compile_stage.load(self.source, backend)

@@ -11,6 +11,7 @@ arguments of the resolved function, and every operation on them becomes a call
 to a primitive of the table (`primitives.py`) through `surface.py`.
 """
 import builtins
+import re
 import math
 import operator
 import types
@@ -54,7 +55,8 @@ class Resolved:
     inputs: list             # per root positional argument: its name, or None if static
     params: list             # [(name, Parameter)]
     consts: list             # [(name, ndarray)]
-    source: dict = field(default_factory=dict)   # lineno -> (filename, source line), for comments
+    source: dict = field(default_factory=dict)   # source key (a statement's lineno) -> SourceLoc
+    root_file: str = ""
 
 
 RESERVED = set(P.TABLE) | set(P.HELPER_KERNELS) | {
@@ -69,7 +71,9 @@ class NameGen:
         self.used = set(RESERVED)
 
     def fresh(self, base):
-        base = base.replace(".", "_")
+        base = re.sub(r"\W", "_", base)
+        if base[:1].isdigit():
+            base = "p" + base      # `0.weight` -> `p0_weight`
         if base.startswith("d_"):
             base = "v" + base      # `d_*` names are adjoints
         name, k = base, 0
@@ -96,8 +100,6 @@ class Frame:
                     pass
 
 
-_FOLD_BIN = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul, gast.Div: operator.truediv,
-             gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod, gast.Pow: operator.pow}
 _FOLD_CMP = {gast.Gt: operator.gt, gast.Lt: operator.lt, gast.GtE: operator.ge, gast.LtE: operator.le,
              gast.Eq: operator.eq, gast.NotEq: operator.ne, gast.Is: operator.is_, gast.IsNot: operator.is_not,
              gast.In: lambda a, b: a in b, gast.NotIn: lambda a, b: a not in b}
@@ -114,7 +116,8 @@ class Resolver:
         self.consts = {}     # id -> (name, ndarray)
         self.stack = []      # frames, for recursion detection and locations
         self.lineno = None
-        self.source = {}
+        self.source = {}     # source key -> SourceLoc
+        self.source_keys = {}
 
     # -- errors --------------------------------------------------------------
     def error(self, cls, message, node, hint=None):
@@ -245,11 +248,19 @@ class Resolver:
             return self.error(ResolveError, message, call_node)
         return ResolveError(message, parsed.loc(parsed.tree))
 
+    def source_key(self, loc):
+        """Generated statements carry a key of their user source line in `lineno`:
+        keys are small integers, one per (file, line), so lines of different files never mix."""
+        key = self.source_keys.get((loc.filename, loc.lineno))
+        if key is None:
+            key = self.source_keys[(loc.filename, loc.lineno)] = len(self.source_keys) + 1
+            self.source[key] = loc
+        return key
+
     # -- statements ------------------------------------------------------------
     def exec_block(self, stmts, frame):
         for stmt in stmts:
-            self.lineno = stmt.lineno
-            self.source.setdefault(stmt.lineno, frame.parsed.loc(stmt))
+            self.lineno = self.source_key(frame.parsed.loc(stmt))
             result = self.exec_stmt(stmt, frame)
             if result is not None:
                 return result
@@ -270,7 +281,9 @@ class Resolver:
             value = self.binop(stmt.op, self.ev(stmt.target, frame), self.ev(stmt.value, frame), stmt)
             self.assign(stmt.target, value, frame)
         elif isinstance(stmt, gast.Return):
-            return self.ev(stmt.value, frame) if stmt.value is not None else Static(None)
+            value = self.ev(stmt.value, frame) if stmt.value is not None else Static(None)
+            self.return_lineno = self.lineno
+            return value
         elif isinstance(stmt, gast.Expr):
             if not (isinstance(stmt.value, gast.Constant) and isinstance(stmt.value.value, str)):
                 self.ev(stmt.value, frame)
@@ -408,7 +421,7 @@ class Resolver:
 
     def binop(self, op, left, right, node):
         if isinstance(left, Static) and isinstance(right, Static):
-            fold = _FOLD_BIN.get(type(op))
+            fold = surface.FOLD_BINOPS.get(type(op))
             if fold is not None:
                 try:
                     return Static(fold(left.obj, right.obj))
@@ -557,8 +570,10 @@ class Resolver:
             else:
                 inputs.append(None)
                 values.append(Static(value))
-        self.lineno = parsed.tree.lineno
+        self.lineno = self.source_key(parsed.loc(parsed.tree))
+        self.root_file = parsed.filename
         out = self.call_function(fn, self_obj, values, {}, None)
+        self.lineno = getattr(self, "return_lineno", self.lineno)
         ret = self.output_node(out, parsed)
         body = self.stmts + [ret]
         ret.lineno = self.stmts[-1].lineno if self.stmts else parsed.tree.lineno
@@ -566,7 +581,7 @@ class Resolver:
         consts = list(self.consts.values())
         fn_def = N.function("forward", [n for n in inputs if n] + [n for n, _ in params] + [n for n, _ in consts],
                             body)
-        return Resolved(fn_def, inputs, params, consts, self.source)
+        return Resolved(fn_def, inputs, params, consts, self.source, parsed.filename)
 
     def output_node(self, out, parsed):
         if isinstance(out, Dyn):

@@ -64,7 +64,6 @@ def adjoint_name(var):
 class Backward:
     body: list           # statements of the backward function after residual unpacking
     grads: list          # one expression per differentiated argument
-    residuals: list      # forward names the backward reads
 
 
 class Reverser:
@@ -76,6 +75,9 @@ class Reverser:
         self.body = []
 
     def contribute(self, var, expr, lineno):
+        if isinstance(expr, gast.Name) and var not in self.adjoints:
+            self.adjoints[var] = expr.id       # d_x is d_z: alias, no copy
+            return
         if var in self.adjoints:
             expr = N.call("add", N.name(self.adjoints[var]), expr)
         self.adjoints[var] = adjoint_name(var)
@@ -148,6 +150,8 @@ class Reverser:
             return N.call("neg", operand) if isinstance(node.op, gast.USub) else operand
         if isinstance(node, gast.BinOp):
             left, right = (self.substitute(n, env, outs) for n in (node.left, node.right))
+            if isinstance(left, gast.Constant) and isinstance(right, gast.Constant):
+                return N.const(surface.FOLD_BINOPS[type(node.op)](left.value, right.value))
             return N.call(surface.BINOPS[type(node.op)], left, right)
         if isinstance(node, gast.Compare):
             left, right = self.substitute(node.left, env, outs), self.substitute(node.comparators[0], env, outs)
@@ -178,10 +182,4 @@ def reverse(fn, analysis, wrt, locate):
             grads.append(N.name(rev.adjoints[var]))
         else:
             grads.append(N.call("zeros_like", N.name(var)))
-    forward_names = {a.id for a in fn.args.args} | {t for s in fn.body[:-1] for t in targets_of(s)}
-    used = set()
-    for node in rev.body + grads:
-        used |= {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
-    order = [a.id for a in fn.args.args] + [t for s in fn.body[:-1] for t in targets_of(s)]
-    residuals = [n for n in order if n in used and n in forward_names]
-    return Backward(rev.body, grads, residuals)
+    return Backward(rev.body, grads)

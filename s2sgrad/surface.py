@@ -8,6 +8,8 @@ read this module, so a form behaves the same compiled and eager.
 """
 from dataclasses import dataclass, field
 
+import operator
+
 import gast
 import numpy as np
 
@@ -61,6 +63,9 @@ def spec(prim, *params, output=None, variadic=None, **defaults):
 
 
 # Operators in construct.
+FOLD_BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+               gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
+               gast.Pow: operator.pow}
 BINOPS = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div", gast.Pow: "pow"}
 MATMUL_OP = spec("matmul", transpose_a=False, transpose_b=False)
 UNARYOPS = {gast.USub: "neg"}
