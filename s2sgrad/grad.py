@@ -8,6 +8,7 @@ import numpy as np
 
 from . import __version__
 from . import compile as compile_stage
+from . import parameter
 from .analyze import analyze
 from .codegen import generate
 from .errors import CompileError, S2SGradError
@@ -53,20 +54,8 @@ class Compiled:
         self.source, self.line_map, self.out_aval = generate(
             fn, analysis, backward, self.wrt, sens_param, resolved.source, resolved.root_file, what, __version__)
         self.grad_dtypes = [analysis.avals[v].dtype for v in self.wrt]
-        self.param_sig = tuple((p._data.dtype, p._data.shape) for p in self.params)
         self.module = compile_stage.load(self.source, backend)
         self.fn = self.module.value_and_grad
-
-    def __call__(self, arrays, sens):
-        args = [a for a in arrays if isinstance(a, np.ndarray)] + [p._data for p in self.params] + self.consts
-        if sens is not None:
-            args.append(sens)
-        try:
-            return self.fn(*args)
-        except Exception as exc:
-            if type(exc).__module__.startswith("numba"):
-                raise self.compile_error(exc) from None
-            raise
 
     def compile_error(self, exc):
         text = str(exc)
@@ -90,12 +79,20 @@ def _locator(source_lines):
     return locate
 
 
-def _wrap(value, aval):
+def _as_tensor(value, dtype):
+    if type(value) is np.ndarray and value.dtype == dtype:
+        return Tensor._from_array(value)
+    return Tensor._from_array(np.asarray(value, dtype=dtype))
+
+
+def _wrapper(aval):
+    """A function turning a compiled result of abstract value `aval` into Tensors."""
     if isinstance(aval, tuple):
-        return tuple(_wrap(v, a) for v, a in zip(value, aval))
+        parts = [_wrapper(a) for a in aval]
+        return lambda v: tuple(w(x) for w, x in zip(parts, v))
     if isinstance(aval, AVal):
-        return Tensor._from_array(np.asarray(value, dtype=aval.dtype))
-    return value
+        return lambda v: _as_tensor(v, aval.dtype)
+    return lambda v: v
 
 
 class GradFunction:
@@ -111,9 +108,6 @@ class GradFunction:
         self._cache = {}
         self.last = None
 
-    def _key(self, arrays):
-        return tuple((a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in arrays)
-
     def __call__(self, *args):
         if self.sens_param:
             if not args:
@@ -122,14 +116,23 @@ class GradFunction:
         else:
             inputs, sens = args, None
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
-        key = self._key(arrays)
+        key = tuple([(a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in arrays])
         entry = self._cache.get(key)
-        if entry is None or entry.param_sig != tuple((p._data.dtype, p._data.shape) for p in entry.params):
+        if entry is None or entry.param_epoch != parameter.layout_epoch():
             entry = self._cache[key] = self._build(arrays)
         self.last = entry
-        sens_arrays = self._sens(sens, entry.out_aval) if self.sens_param else None
-        out, grads = entry(arrays, sens_arrays)
-        return _wrap(out, entry.out_aval), self._structure(arrays, grads, entry)
+        values = [a for a in arrays if isinstance(a, np.ndarray)]
+        values += [p._data for p in entry.params]
+        values += entry.consts
+        if self.sens_param:
+            values.append(self._sens(sens, entry.out_aval))
+        try:
+            out, grads = entry.fn(*values)
+        except Exception as exc:
+            if type(exc).__module__.startswith("numba"):
+                raise entry.compile_error(exc) from None
+            raise
+        return entry.wrap_out(out), entry.structure(grads)
 
     def _build(self, arrays):
         tensor_positions = [i for i, a in enumerate(arrays) if isinstance(a, np.ndarray)]
@@ -137,10 +140,33 @@ class GradFunction:
             want = tensor_positions
         elif self.get_by_list:
             want = []
-        else:
+        else:   # MindSpore: the gradient of positional input 0, or () when it is not a Tensor
             want = tensor_positions[:1] if tensor_positions and tensor_positions[0] == 0 else []
-        self._want = want
-        return Compiled(self.network, arrays, want, self.weights, self.sens_param, self.backend)
+        entry = Compiled(self.network, arrays, want, self.weights, self.sens_param, self.backend)
+        entry.param_epoch = parameter.layout_epoch()
+        entry.wrap_out = _wrapper(entry.out_aval)
+        entry.structure = self._structure(entry, len(want))
+        return entry
+
+    def _structure(self, entry, n_inputs):
+        """A function from the compiled gradient tuple to MindSpore's output structure."""
+        dtypes = entry.grad_dtypes
+        weights = list(zip(self.weights, entry.weight_slots))
+
+        def inputs(grads):
+            return tuple([_as_tensor(grads[i], dtypes[i]) for i in range(n_inputs)])
+
+        def weight_grads(grads):
+            return tuple([Tensor._from_array(np.zeros_like(w._data)) if slot is None
+                          else _as_tensor(grads[slot], dtypes[slot]) for w, slot in weights])
+
+        if self.get_all and self.get_by_list:
+            return lambda grads: (inputs(grads), weight_grads(grads))
+        if self.get_all:
+            return inputs
+        if self.get_by_list:
+            return weight_grads
+        return lambda grads: _as_tensor(grads[0], dtypes[0]) if n_inputs else ()
 
     def _sens(self, sens, aval):
         if isinstance(aval, tuple):
@@ -156,33 +182,6 @@ class GradFunction:
                                f"{list(aval.shape)}; pass a sens of the output's shape")
         arr = arr.astype(aval.dtype, copy=False)
         return arr[()] if arr.ndim == 0 else arr
-
-    def _structure(self, arrays, grads, entry):
-        tensor_positions = [i for i, a in enumerate(arrays) if isinstance(a, np.ndarray)]
-        n_inputs = len(tensor_positions) if self.get_all else (1 if entry.wrt and not self.get_by_list
-                                                                 and len(entry.wrt) > len(self._weights_in(entry))
-                                                                 else 0)
-        input_grads = tuple(Tensor._from_array(np.asarray(g, dtype=dt))
-                            for g, dt in zip(grads[:n_inputs], entry.grad_dtypes[:n_inputs]))
-        weight_grads = tuple(self._weight_grad(w, slot, grads, entry) for w, slot in zip(self.weights,
-                                                                                       entry.weight_slots))
-        if self.get_all and self.get_by_list:
-            return input_grads, weight_grads
-        if self.get_all:
-            return input_grads
-        if self.get_by_list:
-            return weight_grads
-        return input_grads[0] if input_grads else ()
-
-    @staticmethod
-    def _weights_in(entry):
-        return [s for s in entry.weight_slots if s is not None]
-
-    @staticmethod
-    def _weight_grad(w, slot, grads, entry):
-        if slot is None:
-            return Tensor._from_array(np.zeros_like(w._data))
-        return Tensor._from_array(np.asarray(grads[slot], dtype=entry.grad_dtypes[slot]))
 
 
 def source(obj):

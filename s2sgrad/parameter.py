@@ -7,6 +7,13 @@ from .tensor import Tensor
 
 _counter = itertools.count(1)
 AUTO_PREFIX = "Parameter#"
+_layout_epoch = [0]
+
+
+def layout_epoch():
+    """Changes whenever any Parameter changes shape, dtype or requires_grad: compiled
+    programs specialised to the old layout are then rebuilt. Values may change freely."""
+    return _layout_epoch[0]
 
 
 class Parameter(Tensor):
@@ -17,7 +24,16 @@ class Parameter(Tensor):
                  parallel_optimizer=True, storage_format="", device=None):
         super().__init__(default_input.asnumpy() if isinstance(default_input, Tensor) else default_input)
         self.name = name if name is not None else f"{AUTO_PREFIX}{next(_counter)}"
-        self.requires_grad = requires_grad
+        self._requires_grad = requires_grad
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self._requires_grad = value
+        _layout_epoch[0] += 1
 
     @property
     def has_auto_name(self):
@@ -25,6 +41,8 @@ class Parameter(Tensor):
 
     def set_data(self, data):
         arr = np.asarray(data.asnumpy() if isinstance(data, Tensor) else data)
+        if arr.shape != self._data.shape:
+            _layout_epoch[0] += 1
         self._data = arr.astype(self._data.dtype, copy=True)
         return self
 
