@@ -174,8 +174,8 @@ class Resolver:
             obj = value.obj
             if isinstance(obj, mstype.Type):
                 return N.name(obj.np_dtype.name if obj.np_dtype != np.bool_ else "bool_")
-            if isinstance(obj, type) and issubclass(obj, np.generic):
-                return N.name(np.dtype(obj).name)
+            if isinstance(obj, type) and issubclass(obj, np.generic) or isinstance(obj, np.dtype):
+                return N.name(np.dtype(obj).name if np.dtype(obj) != np.bool_ else "bool_")
             if isinstance(obj, list):
                 obj = tuple(obj)
             if isinstance(obj, (bool, int, float, tuple, type(None))):

@@ -24,6 +24,7 @@ class OpSpec:
     fixed: dict = field(default_factory=dict)      # attr name -> value set by the op's __init__
     output: int = None          # select one output of a multi-output primitive
     variadic: str = None        # attr collecting extra positional args (x.reshape(2, 3))
+    derive: object = None       # attrs -> attrs computed from others (OneHot's dtype from on_value)
 
     @property
     def primitive(self):
@@ -51,6 +52,8 @@ class OpSpec:
                 raise TypeError(f"{what} got an unexpected keyword argument '{key}'")
             attrs[by_user[key]] = value
         attrs.update(self.fixed)
+        if self.derive is not None:
+            attrs.update(self.derive(attrs))
         missing = [a for a in self.primitive.attrs if a not in attrs]
         if missing:
             raise TypeError(f"{what} is missing argument(s): {', '.join(missing)}")

@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import dtype as mstype
+from .primitives import aval_of
 from .surface import BINOPS, METHODS, COMPARE, MATMUL_OP, OpSpec, spec
 from .tensor_repr import format_tensor
 
@@ -40,9 +41,14 @@ def apply_op(op_spec: OpSpec, args, kwargs=None, what=None):
     operands, attrs = op_spec.bind(args, kwargs or {}, what or op_spec.prim)
     prim = op_spec.primitive
     attrs = {k: (mstype.to_numpy(v).type if isinstance(v, mstype.Type) else to_array(v)) for k, v in attrs.items()}
-    out = prim(*[np.asarray(to_array(o)) for o in operands], **{a: attrs[a] for a in prim.attrs})
+    # Python scalars stay weak (NumPy 2 / MindSpore): float32 tensor * 2.0 is float32.
+    operands = [o if isinstance(o, (bool, int, float)) else np.asarray(to_array(o)) for o in operands]
+    out = prim(*operands, **{a: attrs[a] for a in prim.attrs})
     if op_spec.output is not None:
         out = out[op_spec.output]
+    if operands and all(isinstance(o, (bool, int, float)) for o in operands):
+        aval = prim.rule(*[aval_of(o) for o in operands], *[attrs[a] for a in prim.attrs])
+        out = np.asarray(out, dtype=aval.dtype)
     return wrap(out)
 
 

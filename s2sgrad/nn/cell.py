@@ -18,8 +18,11 @@ class Cell:
 
     def __setattr__(self, name, value):
         if "_params" not in self.__dict__:
-            raise AttributeError(f"call super().__init__() in {type(self).__name__}.__init__ before "
-                                 f"assigning '{name}'")
+            if isinstance(value, (Parameter, Cell)):
+                raise AttributeError(f"call super().__init__() in {type(self).__name__}.__init__ before "
+                                     f"assigning '{name}'")
+            object.__setattr__(self, name, value)
+            return
         self._params.pop(name, None)
         self._cells.pop(name, None)
         if isinstance(value, Parameter):

@@ -17,7 +17,7 @@ class Primitive:
     def __init__(self, **fixed):
         base = type(self)._spec
         self.spec = OpSpec(base.prim, base.params, base.defaults, {**base.fixed, **fixed}, base.output,
-                           base.variadic)
+                           base.variadic, base.derive)
 
     def __call__(self, *args, **kwargs):
         return apply_op(self.spec, args, kwargs, type(self).__name__)
@@ -69,9 +69,16 @@ OnesLike = _prim_class("OnesLike", spec("ones_like"))
 Cast = _prim_class("Cast", spec("cast", ("dtype", "dtype")))
 
 
+def _dtype_of_on_value(attrs):
+    on_value = getattr(attrs["on_value"], "obj", attrs["on_value"])   # resolve passes Static values
+    dtype = getattr(on_value, "dtype", None)
+    return {"dtype": dtype} if dtype is not None else {}
+
+
 class OneHot(Primitive):
     """OneHot()(indices, depth, on_value, off_value); the output dtype is on_value's."""
-    _spec = spec("one_hot", "depth", "on_value", "off_value", dtype=mstype.float32)
+    _spec = OpSpec("one_hot", (("depth", "depth"), ("on_value", "on_value"), ("off_value", "off_value")),
+                   {"dtype": mstype.float32}, derive=_dtype_of_on_value)
 
     def __init__(self, axis=-1):
         if axis != -1:
