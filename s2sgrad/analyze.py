@@ -7,10 +7,13 @@ import gast
 import numpy as np
 
 from . import primitives as P
+from .element_ops import DYN, UNKNOWN
 from .errors import ShapeError
 from .normalize import names_in, targets_of
 
 DTYPE_NAMES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_"}
+# Attributes that may hold runtime integers (indices, allocation shapes).
+DYNAMIC_ATTRS = {"index", "shape"}
 
 
 class NotStatic(Exception):
@@ -21,19 +24,21 @@ class Typer:
     """Abstract values of names and expressions; `static` evaluates attribute
     expressions (literals, `x.shape[0]`, dtype names) at transpile time."""
 
-    def __init__(self, avals, locate=None):
+    def __init__(self, avals, locate=None, known=None):
         self.avals = dict(avals)
+        self.known = dict(known or {})       # int scalars whose value is known while transpiling
         self.locate = locate or (lambda node: None)
 
-    def static(self, node):
+    def static(self, node, dynamic=False):
         if isinstance(node, gast.Constant):
             return node.value
         if isinstance(node, gast.Tuple):
-            return tuple(self.static(e) for e in node.elts)
+            return tuple(self.static(e, dynamic) for e in node.elts)
         if isinstance(node, gast.Name) and node.id in DTYPE_NAMES:
             return np.dtype(node.id if node.id != "bool_" else np.bool_)
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
-            return -self.static(node.operand)
+            value = self.static(node.operand, dynamic)
+            return DYN if value is DYN else -value
         if isinstance(node, gast.Attribute) and isinstance(node.value, gast.Name):
             aval = self.avals[node.value.id]
             if node.attr == "shape":
@@ -43,7 +48,18 @@ class Typer:
             if node.attr == "size":
                 return int(np.prod(P.shape_of(aval)))
         if isinstance(node, gast.Subscript):
-            return self.static(node.value)[self.static(node.slice)]
+            base, index = self.static(node.value, dynamic), self.static(node.slice, dynamic)
+            value = base[index]
+            return DYN if value is UNKNOWN else value
+        if isinstance(node, gast.Name) and node.id in self.known:
+            return self.known[node.id]
+        if dynamic:
+            if isinstance(node, gast.Slice):
+                parts = [None if p is None else self.static(p, True) for p in (node.lower, node.upper, node.step)]
+                return slice(*parts)
+            if isinstance(node, gast.Name) and node.id in self.avals:
+                aval = self.avals[node.id]
+                return DYN if isinstance(aval, P.AVal) and aval.ndim == 0 else aval
         raise NotStatic(node)
 
     def type_expr(self, node):
@@ -68,8 +84,8 @@ class Typer:
                 raise ShapeError(str(exc), self.locate(node)) from None
         try:
             value = self.static(node)
-        except (NotStatic, KeyError):
-            raise ShapeError(f"cannot type expression {gast.dump(node)[:80]}", self.locate(node)) from None
+        except (NotStatic, KeyError, TypeError):
+            return P.AVal(np.dtype(np.int64), ())      # a runtime integer, e.g. i + 1
         if isinstance(value, tuple):
             return tuple(value)
         return P.AVal(np.dtype(np.int64), ())
@@ -78,45 +94,118 @@ class Typer:
         values = {}
         for name, arg in zip(prim.attrs, node.args[prim.n_in:]):
             try:
-                values[name] = self.static(arg)
-            except NotStatic:
+                values[name] = self.static(arg, dynamic=name in DYNAMIC_ATTRS)
+            except (NotStatic, KeyError):
                 raise ShapeError(f"the '{name}' argument of {prim.name} must be a constant", self.locate(node)) from None
         return values
 
     def assign(self, stmt):
+        if isinstance(stmt, gast.Expr):           # setitem: checks the index, defines nothing new
+            self.type_expr(stmt.value)
+            return
         value = self.type_expr(stmt.value)
         names = targets_of(stmt)
         if len(names) == 1:
-            self.avals[names[0]] = value
+            self.bind(names[0], value, stmt)
+            if isinstance(value, P.AVal) and value.ndim == 0 and not getattr(stmt, "merge", False):
+                try:
+                    known = self.static(stmt.value)
+                    if isinstance(known, (int, np.integer)):
+                        self.known[names[0]] = int(known)
+                except (NotStatic, KeyError, TypeError, IndexError):
+                    pass
         else:
             for n, v in zip(names, value):
-                self.avals[n] = v
+                self.bind(n, v, stmt)
+
+    def bind(self, name, value, stmt):
+        old = self.avals.get(name)
+        if old is None or not getattr(stmt, "merge", False):
+            self.avals[name] = value
+            return
+        self.avals[name] = unify(old, value, name, self.locate(stmt))
+
+    def block(self, stmts):
+        for stmt in stmts:
+            if isinstance(stmt, gast.If):
+                self.block(stmt.body)
+                self.block(stmt.orelse)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                if isinstance(stmt, gast.For):
+                    self.avals[stmt.target.id] = P.AVal(np.dtype(np.int64), ())
+                for _ in range(3):           # merge variables may widen once (a weak 0.0 meets float32)
+                    before = dict(self.avals)
+                    self.block(stmt.body)
+                    if all(before.get(k) == v for k, v in self.avals.items()):
+                        break
+            else:
+                self.assign(stmt)
+
+
+def unify(old, new, name, loc):
+    """The one type of a variable assigned on several paths or iterations."""
+    if not isinstance(old, P.AVal):
+        return new if isinstance(new, P.AVal) else old
+    if not isinstance(new, P.AVal):
+        return old
+    if old.ndim != new.ndim or (old.ndim and old.dtype != new.dtype):
+        raise ShapeError(f"`{name}` is {old} on one path and {new} on another; a variable must keep one type",
+                         loc, "convert explicitly so every path assigns the same kind of value")
+    shape = tuple(a if a == b else UNKNOWN for a, b in zip(old.shape, new.shape))
+    return P.AVal(np.result_type(old.dtype, new.dtype), shape)
 
 
 @dataclass
 class Analysis:
     avals: dict          # name -> AVal
-    active: list         # active statements of the forward body, in order
     varied: set
     useful: set
+    known: dict
+
+
+def dependencies(stmts):
+    """(targets, differentiable operand names) of every simple statement, nested blocks included."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.If, gast.For, gast.While)):
+            yield from dependencies(stmt.body)
+            yield from dependencies(stmt.orelse)
+            continue
+        value = stmt.value
+        if isinstance(value, gast.Name):
+            yield targets_of(stmt), [value.id]
+        elif isinstance(value, gast.Call) and value.func.id in P.TABLE:
+            prim = P.TABLE[value.func.id]
+            operands = [a.id for a in value.args[:prim.n_in] if isinstance(a, gast.Name)]
+            yield targets_of(stmt), operands if prim.differentiable else []
+        else:
+            yield targets_of(stmt), []
 
 
 def analyze(fn, arg_avals, wrt, locate=None):
-    """Type `fn` (A-normal form) from its arguments' avals; find the active statements
-    for differentiating with respect to the names in `wrt`."""
+    """Type `fn` (A-normal form) from its arguments' avals; find what is active for
+    differentiating with respect to the names in `wrt`."""
     typer = Typer(arg_avals, locate)
     body, ret = fn.body[:-1], fn.body[-1]
-    for stmt in body:
-        typer.assign(stmt)
+    typer.block(body)
+    deps = list(dependencies(body))
     varied = set(wrt)
-    for stmt in body:
-        prim = P.TABLE[stmt.value.func.id] if isinstance(stmt.value, gast.Call) else None
-        operands = stmt.value.args[:prim.n_in] if prim else []
-        if prim and prim.differentiable and any(isinstance(a, gast.Name) and a.id in varied for a in operands):
-            varied.update(targets_of(stmt))
+    changed = True
+    while changed:
+        changed = False
+        for targets, operands in deps:
+            if any(o in varied for o in operands) and not all(t in varied for t in targets):
+                varied.update(targets)
+                changed = True
     useful = names_in(ret)
-    for stmt in reversed(body):
-        if any(t in useful for t in targets_of(stmt)):
-            useful |= names_in(stmt.value)
-    active = [s for s in body if any(t in varied and t in useful for t in targets_of(s))]
-    return Analysis(typer.avals, active, varied, useful)
+    changed = True
+    while changed:
+        changed = False
+        for targets, operands in deps:
+            if any(t in useful for t in targets) and not all(o in useful for o in operands):
+                useful.update(operands)
+                changed = True
+    return Analysis(typer.avals, varied, useful, typer.known)
+
+
+def is_active(stmt, analysis):
+    return any(t in analysis.varied and t in analysis.useful for t in targets_of(stmt))

@@ -28,7 +28,7 @@ class Compiled:
         resolved = resolve(network, arrays)
         self.params = [p for _, p in resolved.params]
         self.param_index = {id(p): i for i, p in enumerate(self.params)}
-        self.consts = [a for _, a in resolved.consts]
+        self.consts = [a if a.ndim else a[()] for _, a in resolved.consts]
         self.input_names = resolved.inputs
         fn = normalize(resolved.fn)
         wrt_inputs = [resolved.inputs[i] for i in want_inputs]
@@ -52,7 +52,7 @@ class Compiled:
         backward = reverse(fn, analysis, self.wrt, locate)
         what = getattr(network, "__qualname__", type(network).__qualname__)
         self.source, self.line_map, self.out_aval = generate(
-            fn, analysis, backward, self.wrt, sens_param, resolved.source, resolved.root_file, what, __version__)
+            fn, analysis, backward, sens_param, resolved.source, resolved.root_file, what, __version__)
         self.grad_dtypes = [analysis.avals[v].dtype for v in self.wrt]
         self.module = compile_stage.load(self.source, backend)
         self.fn = self.module.value_and_grad
@@ -67,7 +67,8 @@ class Compiled:
                     loc = self.line_map.get(int(line.rsplit("line", 1)[1].strip().split()[0].rstrip(")")))
                 except (ValueError, IndexError):
                     pass
-        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith(("During", "File"))]
+        first = " / ".join(lines[:3])[:400] if lines else type(exc).__name__
         return CompileError(f"Numba could not compile the generated code: {first}", loc,
                             "check the dtypes of the inputs; `s2sgrad.source(...)` shows the generated code")
 
@@ -121,8 +122,8 @@ class GradFunction:
         if entry is None or entry.param_epoch != parameter.layout_epoch():
             entry = self._cache[key] = self._build(arrays)
         self.last = entry
-        values = [a for a in arrays if isinstance(a, np.ndarray)]
-        values += [p._data for p in entry.params]
+        values = [a if a.ndim else a[()] for a in arrays if isinstance(a, np.ndarray)]   # 0-d -> scalar
+        values += [p._data if p._data.ndim else p._data[()] for p in entry.params]
         values += entry.consts
         if self.sens_param:
             values.append(self._sens(sens, entry.out_aval))

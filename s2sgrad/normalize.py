@@ -1,7 +1,7 @@
-"""Stage 3, normalize: A-normal form. Every statement assigns one primitive call
-whose operands are names or constants; nested calls become temporaries named
-after the statement's target (`h_matmul`). Statements whose results are never
-used are dropped."""
+"""Stage 3, normalize: A-normal form. Every assignment holds one primitive call whose
+operands are names or constants; nested calls become temporaries named after the
+statement's target (`h_matmul`). Blocks of `if`, `for` and `while` are normalized
+the same way. Statements whose results are never used are dropped."""
 import gast
 
 from . import nodes as N
@@ -14,10 +14,17 @@ def names_in(node):
 
 
 def targets_of(stmt):
+    """Names a simple statement defines (a setitem defines its array anew)."""
+    if isinstance(stmt, gast.Expr):
+        return [stmt.value.args[0].id]
     target = stmt.targets[0]
     if isinstance(target, gast.Name):
         return [target.id]
     return [e.id for e in target.elts]
+
+
+def is_prim_call(node):
+    return isinstance(node, gast.Call) and getattr(node.func, "id", None) in P.TABLE
 
 
 def normalize(fn):
@@ -26,15 +33,32 @@ def normalize(fn):
     for node in gast.walk(fn):
         if isinstance(node, gast.Name):
             names.used.add(node.id)
-    body = []
-    for stmt in fn.body[:-1]:
-        base = targets_of(stmt)[0]
-        value = stmt.value
-        if isinstance(value, gast.Call) and value.func.id in P.TABLE:
-            value = _flatten_call(value, base, names, body, stmt.lineno)
-        body.append(_copy_line(N.assign(stmt.targets[0], value), stmt.lineno))
+    body = _block(fn.body[:-1], names)
     ret = fn.body[-1]
-    out = N.function(fn.name, [a.id for a in fn.args.args], _drop_dead(body, ret) + [ret])
+    body = _drop_dead(body, names_in(ret))
+    return N.function(fn.name, [a.id for a in fn.args.args], body + [ret])
+
+
+def _block(stmts, names):
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, gast.If):
+            new = gast.If(test=stmt.test, body=_block(stmt.body, names), orelse=_block(stmt.orelse, names))
+        elif isinstance(stmt, gast.For):
+            new = gast.For(target=stmt.target, iter=stmt.iter, body=_block(stmt.body, names), orelse=[],
+                           type_comment=None)
+        elif isinstance(stmt, gast.While):
+            new = gast.While(test=stmt.test, body=_block(stmt.body, names), orelse=[])
+        elif isinstance(stmt, gast.Expr):
+            new = gast.Expr(value=_flatten_call(stmt.value, stmt.value.args[0].id, names, out, stmt.lineno))
+        else:
+            value = stmt.value
+            if is_prim_call(value):
+                value = _flatten_call(value, targets_of(stmt)[0], names, out, stmt.lineno)
+            new = N.assign(stmt.targets[0], value)
+            new.merge = getattr(stmt, "merge", False)
+        new.lineno = stmt.lineno
+        out.append(new)
     return out
 
 
@@ -43,25 +67,55 @@ def _flatten_call(call, base, names, body, lineno):
     args = list(call.args)
     for i in range(prim.n_in):
         arg = args[i]
-        if isinstance(arg, gast.Call) and getattr(arg.func, "id", None) in P.TABLE:
-            inner = _flatten_call(arg, base, names, body, lineno)
-            temp = names.fresh(f"{base}_{arg.func.id}")
-            body.append(_copy_line(N.assign(temp, inner), lineno))
+        if is_prim_call(arg) or isinstance(arg, (gast.Subscript, gast.Attribute)):
+            inner = _flatten_call(arg, base, names, body, lineno) if is_prim_call(arg) else arg
+            label = arg.func.id if is_prim_call(arg) else "n"
+            temp = names.fresh(f"{base}_{label}")
+            stmt = N.assign(temp, inner)
+            stmt.lineno = lineno
+            body.append(stmt)
             args[i] = N.name(temp)
-    new = N.call(call.func.id, *args)
-    return new
+    return N.call(call.func.id, *args)
 
 
-def _copy_line(stmt, lineno):
-    stmt.lineno = lineno
-    return stmt
+def _statements(stmts):
+    for s in stmts:
+        yield s
+        for child in ("body", "orelse"):
+            yield from _statements(getattr(s, child, []) if not isinstance(s, (gast.Assign, gast.Expr)) else [])
 
 
-def _drop_dead(body, ret):
-    live = names_in(ret)
-    kept = []
-    for stmt in reversed(body):
-        if any(t in live for t in targets_of(stmt)):
-            kept.append(stmt)
-            live |= names_in(stmt.value)
-    return kept[::-1]
+def _drop_dead(body, live_out):
+    """Remove assignments whose names nothing reads (to a fixed point, across blocks)."""
+    while True:
+        used = set(live_out)
+        for s in _statements(body):
+            if isinstance(s, gast.Assign):
+                used |= names_in(s.value)
+            elif isinstance(s, gast.Expr):
+                used |= names_in(s.value)
+            elif isinstance(s, gast.If):
+                used |= names_in(s.test)
+            elif isinstance(s, gast.For):
+                used |= names_in(s.iter)
+            elif isinstance(s, gast.While):
+                used |= names_in(s.test)
+        dropped = [False]
+
+        def keep(stmts):
+            out = []
+            for s in stmts:
+                if isinstance(s, gast.Assign) and not any(t in used for t in targets_of(s)):
+                    dropped[0] = True
+                    continue
+                if isinstance(s, gast.Expr) and targets_of(s)[0] not in used:
+                    dropped[0] = True
+                    continue
+                if isinstance(s, (gast.If, gast.For, gast.While)):
+                    s.body = keep(s.body)
+                    s.orelse = keep(s.orelse)
+                out.append(s)
+            return out
+        body = keep(body)
+        if not dropped[0]:
+            return body

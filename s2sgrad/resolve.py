@@ -25,7 +25,9 @@ from . import nodes as N
 from . import primitives as P
 from . import surface
 from .errors import ResolveError, UnsupportedSyntaxError
+from .jumps import structure
 from .parse import parse_function
+from . import element_ops as E
 
 
 @dataclass
@@ -106,6 +108,52 @@ _FOLD_CMP = {gast.Gt: operator.gt, gast.Lt: operator.lt, gast.GtE: operator.ge, 
 _STATIC_BUILTINS = {abs, min, max, int, float, bool, tuple, list, isinstance, range, round, enumerate, zip,
                     getattr, hasattr, str, type}
 _MAX_DEPTH = 64
+UNROLL_LIMIT = 16      # static ranges up to this length are unrolled while resolving
+
+
+@dataclass
+class RangeValue:
+    """range(...) with runtime bounds: only a runtime `for` loop can use it."""
+    args: list
+
+
+MATH = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh",
+        "pow": "pow", "fabs": "abs", "erf": "erf"}
+
+# Arrays created in construct (the only ones code may write into) and copies.
+ALLOCATION = {
+    np.zeros: surface.spec("zeros", "shape", "dtype", dtype=np.float64),
+    np.ones: surface.spec("ones", "shape", "dtype", dtype=np.float64),
+    np.empty: surface.spec("empty", "shape", "dtype", dtype=np.float64),
+    np.full: surface.spec("full", "shape", ("fill_value", "value"), "dtype", dtype=np.float64),
+    np.copy: surface.spec("copy"),
+}
+EXTRA_METHODS = {"copy": surface.spec("copy")}
+
+
+def same_value(a, b):
+    if isinstance(a, Dyn) and isinstance(b, Dyn):
+        return isinstance(a.node, gast.Name) and isinstance(b.node, gast.Name) and a.node.id == b.node.id
+    if isinstance(a, Static) and isinstance(b, Static):
+        return a.obj is b.obj or (type(a.obj) is type(b.obj) and isinstance(a.obj, (bool, int, float, str))
+                                  and a.obj == b.obj)
+    if isinstance(a, Tup) and isinstance(b, Tup):
+        return len(a.items) == len(b.items) and all(same_value(x, y) for x, y in zip(a.items, b.items))
+    return False
+
+
+def bound_names(target):
+    """Names an assignment target rebinds (`y[i] = ...` rebinds nothing)."""
+    if isinstance(target, gast.Name):
+        return [target.id]
+    if isinstance(target, (gast.Tuple, gast.List)):
+        return [n for e in target.elts for n in bound_names(e)]
+    return []
+
+
+def ast_text(node):
+    import astor
+    return astor.to_source(gast.gast_to_ast(node)).strip()
 
 
 class Resolver:
@@ -117,6 +165,8 @@ class Resolver:
         self.stack = []      # frames, for recursion detection and locations
         self.lineno = None
         self.source = {}     # source key -> SourceLoc
+        self.partial = {}    # names undefined on some path -> (loc, why, hint), for error messages
+        self.fresh_arrays = set()   # arrays created in construct: the only ones written in place
         self.source_keys = {}
 
     # -- errors --------------------------------------------------------------
@@ -151,6 +201,8 @@ class Resolver:
             return Tup([Dyn(N.name(n)) for n in names])
         name = self.names.fresh(target_base)
         self._append(N.assign(name, value_node))
+        if isinstance(value_node, gast.Call) and getattr(value_node.func, "id", None) in E.FRESH:
+            self.fresh_arrays.add(name)
         return Dyn(N.name(name))
 
     def _append(self, stmt):
@@ -209,8 +261,10 @@ class Resolver:
         frame = Frame(parsed, self_obj, env)
         self.stack.append(frame)
         saved_line = self.lineno
+        if not hasattr(parsed, "structured"):
+            parsed.structured = structure(parsed.tree)
         try:
-            result = self.exec_block(parsed.tree.body, frame)
+            result = self.exec_block(parsed.structured.body, frame)
         finally:
             self.stack.pop()
             self.lineno = saved_line
@@ -275,10 +329,14 @@ class Resolver:
             if stmt.value is not None:
                 self.assign(stmt.target, self.ev(stmt.value, frame), frame)
         elif isinstance(stmt, gast.AugAssign):
-            if not isinstance(stmt.target, gast.Name):
-                raise self.error(UnsupportedSyntaxError, "augmented assignment to an element or attribute is "
-                                 "not supported", stmt, "assign to a local variable")
-            value = self.binop(stmt.op, self.ev(stmt.target, frame), self.ev(stmt.value, frame), stmt)
+            if isinstance(stmt.target, gast.Subscript):
+                current = self.ev(stmt.target, frame)
+            elif isinstance(stmt.target, gast.Name):
+                current = self.ev(stmt.target, frame)
+            else:
+                raise self.error(UnsupportedSyntaxError, "augmented assignment to an attribute is not supported",
+                                 stmt, "assign to a local variable")
+            value = self.binop(stmt.op, current, self.ev(stmt.value, frame), stmt)
             self.assign(stmt.target, value, frame)
         elif isinstance(stmt, gast.Return):
             value = self.ev(stmt.value, frame) if stmt.value is not None else Static(None)
@@ -290,14 +348,17 @@ class Resolver:
         elif isinstance(stmt, gast.Pass):
             pass
         elif isinstance(stmt, gast.If):
-            test = self.truth(self.ev(stmt.test, frame), stmt.test)
-            return self.exec_block(stmt.body if test else stmt.orelse, frame)
+            test = self.ev(stmt.test, frame)
+            if isinstance(test, (Static, Tup)):
+                return self.exec_block(stmt.body if self.truth(test, stmt.test) else stmt.orelse, frame)
+            return self.exec_if(stmt, test, frame)
         elif isinstance(stmt, gast.For):
             return self.exec_for(stmt, frame)
+        elif isinstance(stmt, gast.While):
+            return self.exec_while(stmt, frame)
         else:
             raise self.error(UnsupportedSyntaxError, f"{type(stmt).__name__.lower()} statements are not "
-                             "supported yet in differentiated code", stmt,
-                             "write straight-line code; loops over tuples of cells and if on constants are folded")
+                             "supported in differentiated code", stmt)
         return None
 
     def truth(self, value, node):
@@ -305,31 +366,208 @@ class Resolver:
             return bool(value.obj)
         if isinstance(value, Tup):
             return bool(value.items)
-        raise self.error(UnsupportedSyntaxError, "a condition on a runtime value is not supported yet", node,
-                         "branch on constants or attributes of self; runtime branches are not implemented")
+        raise self.error(UnsupportedSyntaxError, "this condition needs a constant", node)
+
+    # -- control flow on runtime values ---------------------------------------------
+    def run_block(self, stmts, frame, env):
+        """Evaluate `stmts` into a fresh statement list; returns (list, env, returned value)."""
+        saved_stmts, saved_env = self.stmts, frame.env
+        self.stmts, frame.env = [], env
+        try:
+            returned = self.exec_block(stmts, frame)
+            return self.stmts, frame.env, returned
+        finally:
+            self.stmts, frame.env = saved_stmts, saved_env
+
+    def condition(self, value, node):
+        """A runtime condition as the name of a boolean scalar."""
+        operand = self.as_operand(value, node, "a condition")
+        return self.emit("cond", operand).node.id
+
+    def exec_if(self, stmt, test, frame):
+        cond = self.condition(test, stmt.test)
+        line = self.lineno
+        body, env_a, ret_a = self.run_block(stmt.body, frame, dict(frame.env))
+        orelse, env_b, ret_b = self.run_block(stmt.orelse, frame, dict(frame.env))
+        merged = {}
+        for name in list(env_a) + [n for n in env_b if n not in env_a]:
+            a, b = env_a.get(name), env_b.get(name)
+            if a is None or b is None:
+                self.partial[name] = (frame.parsed.loc(stmt), "is assigned in only one branch of this `if`",
+                                      "assign it before the `if` or in both branches")
+                continue
+            merged[name] = self.merge(name, a, b, body, orelse, stmt)
+        frame.env = merged
+        returned = None
+        if (ret_a is None) != (ret_b is None):
+            raise self.error(UnsupportedSyntaxError, "only some paths through this `if` return a value", stmt,
+                             "return a value on every path")
+        if ret_a is not None:
+            returned = self.merge("out", ret_a, ret_b, body, orelse, stmt)
+        node = gast.If(test=N.name(cond), body=body, orelse=orelse)
+        node.lineno = line
+        self.stmts.append(node)
+        return returned
+
+    def merge(self, name, a, b, body, orelse, node):
+        """One value for `name` after a branch: a merge variable both branches assign."""
+        if same_value(a, b):
+            return a
+        if isinstance(a, Tup) and isinstance(b, Tup) and len(a.items) == len(b.items):
+            return Tup([self.merge(name, x, y, body, orelse, node) for x, y in zip(a.items, b.items)])
+        var = self.names.fresh(name)
+        for block, value in ((body, a), (orelse, b)):
+            block.append(self.merge_copy(var, value, name, node))
+        return Dyn(N.name(var))
+
+    def merge_copy(self, var, value, name, node):
+        if not (isinstance(value, Dyn) or isinstance(value, Static) and isinstance(value.obj, (bool, int, float))):
+            raise self.error(UnsupportedSyntaxError, f"`{name}` holds {self.describe(value)} on one path and "
+                             "a different value on another", node, "give the variable one type on every path")
+        stmt = N.assign(var, self.as_operand(value, node, name))
+        stmt.lineno = self.lineno
+        stmt.merge = True
+        return stmt
+
+    def carry(self, body_ast, frame, node):
+        """Loop-carried variables: names the body assigns that exist before the loop."""
+        assigned = []
+        for n in gast.walk(gast.Module(body=body_ast, type_ignores=[])):
+            targets = []
+            if isinstance(n, gast.Assign):
+                targets = n.targets
+            elif isinstance(n, (gast.AugAssign, gast.AnnAssign, gast.For)):
+                targets = [n.target]
+            for t in targets:
+                for leaf in bound_names(t):
+                    if leaf not in assigned:
+                        assigned.append(leaf)
+        carried = {}
+        for name in assigned:
+            if name in frame.env and not isinstance(frame.env[name], Static) or \
+                    name in frame.env and isinstance(frame.env[name].obj, (bool, int, float)):
+                carried[name] = self.carry_value(name, frame.env[name], node)
+                frame.env[name] = carried[name]
+        return assigned, carried
+
+    def carry_value(self, name, value, node):
+        if isinstance(value, Tup):
+            return Tup([self.carry_value(name, v, node) for v in value.items])
+        var = self.names.fresh(name)
+        self.stmts.append(self.merge_copy(var, value, name, node))
+        return Dyn(N.name(var))
+
+    def close_carry(self, carried, frame, node):
+        """At the end of a loop body: copy each carried variable's new value back."""
+        def close(name, var, value):
+            if isinstance(var, Tup):
+                if not isinstance(value, Tup) or len(value.items) != len(var.items):
+                    raise self.error(UnsupportedSyntaxError, f"`{name}` changes its structure inside the loop", node)
+                for v, x in zip(var.items, value.items):
+                    close(name, v, x)
+            elif not same_value(var, value):
+                self.stmts.append(self.merge_copy(var.node.id, value, name, node))
+        for name, var in carried.items():
+            close(name, var, frame.env[name])
+            frame.env[name] = var
+
+    def forget_loop_locals(self, assigned, carried, frame, node):
+        for name in assigned:
+            if name not in carried and name in frame.env:
+                del frame.env[name]
+                self.partial[name] = (frame.parsed.loc(node), "is assigned inside this loop but not before it",
+                                      "initialise it before the loop")
 
     def exec_for(self, stmt, frame):
-        iterable = self.ev(stmt.iter, frame)
         if stmt.orelse:
             raise self.error(UnsupportedSyntaxError, "for/else is not supported", stmt, "drop the else block")
-        if isinstance(iterable, Tup):
-            items = iterable.items
-        elif isinstance(iterable, Static) and isinstance(iterable.obj, (tuple, list, range)):
-            items = [self.wrap_static(x) for x in iterable.obj]
-        elif isinstance(iterable, Static) and hasattr(iterable.obj, "cell_list"):
-            items = [Static(c) for c in iterable.obj.cell_list]
-        else:
-            raise self.error(UnsupportedSyntaxError, "a loop over a runtime value is not supported yet", stmt.iter,
-                             "loop over a tuple of cells or a range with constant bounds")
-        for node in gast.walk(stmt):
-            if isinstance(node, (gast.Break, gast.Continue)):
-                raise self.error(UnsupportedSyntaxError, "break/continue are not supported yet", node)
-        for item in items:
-            self.assign(stmt.target, item, frame)
-            result = self.exec_block(stmt.body, frame)
-            if result is not None:
-                return result
+        iterable = self.ev(stmt.iter, frame)
+        items = self.static_items(iterable)
+        if items is None and isinstance(iterable, Static) and isinstance(iterable.obj, range):
+            r = iterable.obj
+            iterable = RangeValue([Static(r.start), Static(r.stop), Static(r.step)])
+        if items is not None:
+            for item in items:
+                self.assign(stmt.target, item, frame)
+                if self.exec_block(stmt.body, frame) is not None:
+                    raise self.error(UnsupportedSyntaxError, "return inside a loop is not supported", stmt,
+                                     "set a variable and return after the loop")
+            return None
+        if not (isinstance(iterable, RangeValue) and isinstance(stmt.target, gast.Name)):
+            raise self.error(UnsupportedSyntaxError, "a loop over a runtime value is not supported", stmt.iter,
+                             "loop over range(...) and index the array, e.g. `for i in range(len(x)):`")
+        bounds = [self.atom(v, stmt.iter, "range") for v in iterable.args]
+        line = self.lineno
+        assigned, carried = self.carry(stmt.body, frame, stmt)
+        index = self.names.fresh(stmt.target.id)
+        env = dict(frame.env)
+        env[stmt.target.id] = Dyn(N.name(index))
+        body, env, returned = self.run_block(stmt.body, frame, env)
+        if returned is not None:
+            raise self.error(UnsupportedSyntaxError, "return inside a loop is not supported", stmt,
+                             "set a variable and return after the loop")
+        saved = self.stmts
+        self.stmts = body
+        frame_env, frame.env = frame.env, env
+        self.close_carry(carried, frame, stmt)
+        frame.env = frame_env
+        self.stmts = saved
+        node = gast.For(target=N.name(index, store=True), iter=N.call("range", *bounds), body=body, orelse=[],
+                        type_comment=None)
+        node.lineno = line
+        self.stmts.append(node)
+        self.forget_loop_locals(assigned + [stmt.target.id], carried, frame, stmt)
         return None
+
+    def exec_while(self, stmt, frame):
+        if stmt.orelse:
+            raise self.error(UnsupportedSyntaxError, "while/else is not supported", stmt, "drop the else block")
+        line = self.lineno
+        assigned, carried = self.carry(stmt.body, frame, stmt)
+        test = self.ev(stmt.test, frame)
+        if isinstance(test, Static):
+            if not test.obj:
+                return None
+            raise self.error(UnsupportedSyntaxError, "a `while` on a constant true condition never ends", stmt.test,
+                             "loop on a runtime condition or use `for ... in range(...)`")
+        cond = self.names.fresh("cond")
+        self.stmts.append(self.merge_copy(cond, test, "cond", stmt))
+        body, env, returned = self.run_block(stmt.body, frame, dict(frame.env))
+        if returned is not None:
+            raise self.error(UnsupportedSyntaxError, "return inside a loop is not supported", stmt,
+                             "set a variable and return after the loop")
+        saved, self.stmts = self.stmts, body
+        frame_env, frame.env = frame.env, env
+        self.lineno = line
+        self.stmts.append(self.merge_copy(cond, self.ev(stmt.test, frame), "cond", stmt))
+        self.close_carry(carried, frame, stmt)
+        frame.env = frame_env
+        self.stmts = saved
+        node = gast.While(test=N.name(cond), body=body, orelse=[])
+        node.lineno = line
+        self.stmts.append(node)
+        self.forget_loop_locals(assigned, carried, frame, stmt)
+        return None
+
+    def static_items(self, iterable):
+        if isinstance(iterable, Tup):
+            return iterable.items
+        if isinstance(iterable, Static):
+            obj = iterable.obj
+            if hasattr(obj, "cell_list"):
+                return [Static(c) for c in obj.cell_list]
+            if isinstance(obj, range) and len(obj) > UNROLL_LIMIT:
+                return None
+            if isinstance(obj, (tuple, list, range, zip, enumerate)):
+                return [self.wrap_static(x) for x in obj]
+        return None
+
+    def atom(self, value, node, what):
+        """An operand as a name or constant (nested expressions get a temporary)."""
+        operand = self.as_operand(value, node, what)
+        if isinstance(operand, (gast.Name, gast.Constant)):
+            return operand
+        return self.emit("n", operand).node
 
     def assign(self, target, value, frame):
         if isinstance(target, gast.Name):
@@ -338,6 +576,7 @@ class Resolver:
             elif isinstance(value, Tup):
                 value = Tup([self.emit(target.id, v.node) if isinstance(v, Dyn) else v for v in value.items])
             frame.env[target.id] = value
+            self.partial.pop(target.id, None)
         elif isinstance(target, (gast.Tuple, gast.List)):
             if isinstance(value, Dyn):
                 value = self.emit("t", value.node)
@@ -352,9 +591,23 @@ class Resolver:
             raise self.error(UnsupportedSyntaxError, "assigning to an attribute (e.g. a Parameter) inside "
                              "differentiated code is not supported", target,
                              "return the new value and update the Parameter outside construct")
+        elif isinstance(target, gast.Subscript):
+            self.assign_element(target, value, frame)
         else:
-            raise self.error(UnsupportedSyntaxError, "assigning to an element of an array is not supported yet",
-                             target, "build the array with operations instead")
+            raise self.error(UnsupportedSyntaxError, f"cannot assign to {type(target).__name__}", target)
+
+    def assign_element(self, target, value, frame):
+        array = self.ev(target.value, frame)
+        if not (isinstance(array, Dyn) and isinstance(array.node, gast.Name)):
+            raise self.error(UnsupportedSyntaxError, "only elements of arrays can be assigned", target)
+        name = array.node.id
+        if name not in self.fresh_arrays:
+            raise self.error(UnsupportedSyntaxError, f"writing into `{ast_text(target.value)}` would change an array "
+                             "that construct did not create", target,
+                             "write into a copy (`y = x.copy()`) or an array made with np.zeros / np.empty")
+        index = self.index_node(target.slice, frame)
+        self._append(gast.Expr(value=N.call("setitem", N.name(name), self.as_operand(value, target, "an element"),
+                                            index)))
 
     # -- expressions -------------------------------------------------------------
     def ev(self, node, frame):
@@ -370,6 +623,10 @@ class Resolver:
     def ev_Name(self, node, frame):
         if node.id in frame.env:
             return frame.env[node.id]
+        if node.id in self.partial:
+            loc, why, hint = self.partial[node.id]
+            raise ResolveError(f"`{node.id}` {why} (line {loc.lineno}), so it may be undefined here",
+                               frame.parsed.loc(node), hint)
         for scope in (frame.closure, frame.globals, vars(builtins)):
             if node.id in scope:
                 return self.wrap_static(scope[node.id])
@@ -387,7 +644,7 @@ class Resolver:
                 return Dyn(N.attribute(base.node, node.attr))
             if node.attr == "T":
                 return self.prim_call(surface.spec("transpose", perm=None), [base], {}, node)
-            if node.attr in surface.METHODS:
+            if node.attr in surface.METHODS or node.attr in EXTRA_METHODS:
                 return Method(base, node.attr)
         raise self.error(ResolveError, f"'{node.attr}' is not a supported attribute or method of a tensor", node,
                          f"supported methods: {', '.join(sorted(surface.METHODS))}, and .shape, .T")
@@ -402,6 +659,8 @@ class Resolver:
 
     def ev_Subscript(self, node, frame):
         base = self.ev(node.value, frame)
+        if isinstance(base, Dyn) and not (isinstance(base.node, gast.Attribute) and base.node.attr == "shape"):
+            return Dyn(N.call("getitem", base.node, self.index_node(node.slice, frame)))
         index = self.ev(node.slice, frame)
         if isinstance(index, Static):
             if isinstance(base, Tup):
@@ -411,13 +670,29 @@ class Resolver:
                     return self.wrap_static(base.obj[index.obj])
                 except (IndexError, KeyError, TypeError) as exc:
                     raise self.error(ResolveError, f"cannot index {self.describe(base)}: {exc}", node) from None
-            if isinstance(base, Dyn) and isinstance(base.node, gast.Attribute) and base.node.attr == "shape":
+            if isinstance(base, Dyn):
                 return Dyn(N.subscript(base.node, N.const(index.obj)))
-        raise self.error(UnsupportedSyntaxError, "indexing or slicing a tensor is not supported yet", node,
-                         "use Reshape/Transpose/ReduceSum, or compute the element outside construct")
+        raise self.error(UnsupportedSyntaxError, "this index needs a constant", node)
+
+    def index_node(self, node, frame):
+        """An index as a tuple node of names, constants and slices of those."""
+        parts = node.elts if isinstance(node, gast.Tuple) else [node]
+        out = []
+        for part in parts:
+            if isinstance(part, gast.Slice):
+                bounds = [None if b is None else self.atom(self.ev(b, frame), part, "a slice bound")
+                          for b in (part.lower, part.upper, part.step)]
+                out.append(gast.Slice(lower=bounds[0], upper=bounds[1], step=bounds[2]))
+            else:
+                value = self.ev(part, frame)
+                if isinstance(value, Static) and not isinstance(value.obj, (int, np.integer)):
+                    raise self.error(UnsupportedSyntaxError, f"index {value.obj!r} is not supported", part,
+                                     "index with integers, slices or an integer array")
+                out.append(self.atom(value, part, "an index"))
+        return N.tuple_(out)
 
     def ev_Slice(self, node, frame):
-        raise self.error(UnsupportedSyntaxError, "slicing is not supported yet", node)
+        raise self.error(UnsupportedSyntaxError, "a slice is only supported inside an index", node)
 
     def binop(self, op, left, right, node):
         if isinstance(left, Static) and isinstance(right, Static):
@@ -447,7 +722,9 @@ class Resolver:
             return Static(fold(operand.obj))
         if isinstance(node.op, gast.USub):
             return self.prim_call(surface.spec("neg"), [operand], {}, node)
-        raise self.error(UnsupportedSyntaxError, f"{type(node.op).__name__} on a runtime value is not supported yet",
+        if isinstance(node.op, gast.Not):
+            return self.prim_call(surface.spec("logical_not"), [operand], {}, node)
+        raise self.error(UnsupportedSyntaxError, f"{type(node.op).__name__} on a runtime value is not supported",
                          node)
 
     def ev_Compare(self, node, frame):
@@ -464,26 +741,42 @@ class Resolver:
 
     def ev_BoolOp(self, node, frame):
         is_and = isinstance(node.op, gast.And)
-        value = None
+        result = None
         for operand in node.values:
             value = self.ev(operand, frame)
-            if not isinstance(value, Static):
-                raise self.error(UnsupportedSyntaxError, "and/or on runtime values is not supported yet", operand)
-            if bool(value.obj) != is_and:
-                return value
-        return value
+            if isinstance(value, Static):
+                if bool(value.obj) != is_and:     # decides the whole expression
+                    return value if result is None else Static(not is_and)
+                continue
+            result = value if result is None else self.prim_call(
+                surface.spec("logical_and" if is_and else "logical_or"), [result, value], {}, node)
+        return result if result is not None else Static(is_and)
 
     def ev_IfExp(self, node, frame):
-        test = self.truth(self.ev(node.test, frame), node.test)
-        return self.ev(node.body if test else node.orelse, frame)
+        test = self.ev(node.test, frame)
+        if isinstance(test, (Static, Tup)):
+            return self.ev(node.body if self.truth(test, node.test) else node.orelse, frame)
+        cond = self.condition(test, node.test)
+        line = self.lineno
+        saved, body, orelse = self.stmts, [], []
+        self.stmts = body
+        a = self.ev(node.body, frame)
+        self.stmts = orelse
+        b = self.ev(node.orelse, frame)
+        self.stmts = saved
+        value = self.merge("v", a, b, body, orelse, node)
+        stmt = gast.If(test=N.name(cond), body=body, orelse=orelse)
+        stmt.lineno = line
+        self.stmts.append(stmt)
+        return value
 
     def ev_Call(self, node, frame):
         func = self.ev(node.func, frame)
         args = [self.ev(a, frame) for a in node.args]
         kwargs = {k.arg: self.ev(k.value, frame) for k in node.keywords}
         if isinstance(func, Method):
-            return self.prim_call(surface.METHODS[func.name], [func.base] + args, kwargs, node,
-                                  f"Tensor.{func.name}")
+            op_spec = surface.METHODS.get(func.name) or EXTRA_METHODS[func.name]
+            return self.prim_call(op_spec, [func.base] + args, kwargs, node, f"Tensor.{func.name}")
         if not isinstance(func, Static):
             raise self.error(ResolveError, f"cannot call {self.describe(func)}", node)
         return self.call_static(func.obj, args, kwargs, node)
@@ -498,9 +791,11 @@ class Resolver:
             return self.call_function(type(obj).construct, obj, args, kwargs, node)
         if isinstance(obj, types.MethodType) and isinstance(obj.__self__, Cell):
             return self.call_function(obj.__func__, obj.__self__, args, kwargs, node)
-        if obj is len and len(args) == 1 and isinstance(args[0], Dyn):
-            return Dyn(N.shape_of(args[0].node, 0))
         all_static = all(isinstance(a, Static) for a in args + list(kwargs.values()))
+        if not all_static:
+            special = self.call_runtime_builtin(obj, args, kwargs, node)
+            if special is not None:
+                return special
         static_call = (obj in _STATIC_BUILTINS or getattr(obj, "__module__", None) == "math"
                        or (isinstance(obj, type) and issubclass(obj, Primitive)))
         if static_call and all_static:
@@ -514,6 +809,23 @@ class Resolver:
                          node, "call a primitive from s2sgrad.ops, a NumPy function, a sub-cell, or a helper "
                          "function defined in a .py file")
 
+    def call_runtime_builtin(self, obj, args, kwargs, node):
+        """Builtins and math functions applied to runtime values."""
+        if obj is len and len(args) == 1 and isinstance(args[0], Dyn):
+            return Dyn(N.shape_of(args[0].node, 0))
+        if obj is range:
+            return RangeValue(args)
+        if obj in (float, int) and len(args) == 1:
+            return self.prim_call(surface.spec("to_scalar", dtype=np.float64 if obj is float else np.int64),
+                                  args, {}, node, obj.__name__)
+        if obj in (min, max) and len(args) == 2:
+            return self.prim_call(surface.spec("minimum" if obj is min else "maximum"), args, {}, node, obj.__name__)
+        if obj is abs and len(args) == 1:
+            return self.prim_call(surface.spec("abs"), args, {}, node, "abs")
+        if getattr(obj, "__module__", None) == "math" and obj.__name__ in MATH:
+            return self.prim_call(surface.spec(MATH[obj.__name__]), args, kwargs, node, f"math.{obj.__name__}")
+        return None
+
     @staticmethod
     def _spec_of(obj):
         from .ops import Primitive
@@ -523,7 +835,7 @@ class Resolver:
         if spec is not None:
             return spec
         try:
-            return surface.NUMPY.get(obj)
+            return surface.NUMPY.get(obj) or ALLOCATION.get(obj)
         except TypeError:   # unhashable
             return None
 

@@ -1,15 +1,22 @@
 """Stage 5, reverse: splice adjoint templates into a backward function.
 
-Walks the active statements of the A-normal forward in reverse, binds each
-primitive's template (`templates/`) to the statement's names, and accumulates
-each variable's adjoint in `d_<name>`. It knows nothing about individual
-primitives: everything op-specific is in the primitive table and the templates.
+Walks the forward (A-normal form, blocks of `if`/`for`/`while`) in reverse. Each
+active statement's primitive template (`templates/`) is bound to the statement's
+names and accumulates into `d_<name>`. Branch decisions and loop trip counts are
+replayed from the forward: a condition is a residual value, a loop runs its
+recorded trip count backwards. A value the backward reads inside a block is
+recorded only when the backward needs it and the block overwrites it: it is pushed
+on a typed tape at the end of the block (or at the start of a loop body, for
+loop-carried variables) and popped at the start of the block's reverse.
+
+The stage knows nothing about individual primitives: everything op-specific is in
+the primitive table and the templates.
 """
 import copy
 import functools
 import inspect
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import gast
 import numpy as np
@@ -17,9 +24,10 @@ import numpy as np
 from . import nodes as N
 from . import primitives as P
 from . import surface
-from .analyze import Typer
+from .analyze import is_active
 from .errors import S2SGradError
-from .normalize import targets_of
+from .lowering import Lowerer
+from .normalize import names_in, targets_of
 
 
 def all_axes_but(axis, ndim):
@@ -52,8 +60,7 @@ def template_of(prim_name):
     fn = load_all().get(prim_name)
     if fn is None:
         return None
-    tree = gast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
-    return tree
+    return gast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
 
 
 def adjoint_name(var):
@@ -61,61 +68,253 @@ def adjoint_name(var):
 
 
 @dataclass
+class Block:
+    """A block of the forward: the function body, a branch, or a loop body."""
+    id: int
+    parent: "Block"
+    stmts: list
+    loop: object = None          # the For/While node whose body this is
+    reverse: list = field(default_factory=list)   # its backward statements (set by Reverser)
+
+    def ancestors(self):
+        b = self
+        while b is not None:
+            yield b
+            b = b.parent
+
+
+@dataclass
 class Backward:
-    body: list           # statements of the backward function after residual unpacking
+    forward: list        # the forward body, instrumented with tapes and trip counters
+    body: list           # the backward body (residuals unpacked separately by codegen)
     grads: list          # one expression per differentiated argument
+    residuals: list      # forward names the backward reads at top level
+    tapes: list          # names of the tapes the forward creates
 
 
 class Reverser:
-    def __init__(self, analysis, locate):
+    def __init__(self, fn, analysis, locate):
         self.analysis = analysis
-        self.typer = Typer(analysis.avals, locate)
         self.locate = locate
-        self.adjoints = {}      # forward name -> adjoint name
-        self.body = []
+        self.lowerer = Lowerer(analysis.avals, locate, analysis.known)
+        self.typer = self.lowerer.typer
+        self.forward_names = {a.id for a in fn.args.args}
+        self.blocks = []
+        self.top = self.make_block(None, fn.body[:-1])
+        self.block_of_loop = {}
+        self.assigned_in = {}                 # name -> blocks assigning it
+        for a in fn.args.args:
+            self.assigned_in.setdefault(a.id, []).append(self.top)
+        self.scan(self.top)
+        self.home = {v: self.lca(bs) for v, bs in self.assigned_in.items()}
+        self.carried = {}                     # loop body id -> names carried by that loop
+        for v, bs in self.assigned_in.items():
+            for b in bs:
+                if b.loop is not None and self.home[v] is not b:
+                    self.carried.setdefault(b.id, set()).add(v)
+        self.counter = 0
+        self.contributions = {}               # var -> list of (block, in_place)
+        self.needs_init = set()
+        self.rebound = set()
+        self.dry = True
 
-    def contribute(self, var, expr, lineno):
-        if isinstance(expr, gast.Name) and var not in self.adjoints:
-            self.adjoints[var] = expr.id       # d_x is d_z: alias, no copy
-            return
+    # -- block structure -----------------------------------------------------------
+    def make_block(self, parent, stmts, loop=None):
+        block = Block(len(self.blocks), parent, stmts, loop)
+        self.blocks.append(block)
+        return block
+
+    def scan(self, block):
+        for stmt in block.stmts:
+            if isinstance(stmt, gast.If):
+                stmt.blocks = (self.make_block(block, stmt.body), self.make_block(block, stmt.orelse))
+                for b in stmt.blocks:
+                    self.scan(b)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                body = self.make_block(block, stmt.body, stmt)
+                stmt.blocks = (body,)
+                stmt.trips = self.fresh_forward(f"n_loop{body.id}", [block, body])
+                if isinstance(stmt, gast.For):
+                    self.define(stmt.target.id, body)
+                self.scan(body)
+            else:
+                for t in targets_of(stmt):
+                    if not isinstance(stmt, gast.Expr):
+                        self.define(t, block)
+
+    def fresh_forward(self, name, blocks):
+        for b in blocks:
+            self.define(name, b)
+        return name
+
+    def define(self, name, block):
+        self.forward_names.add(name)
+        self.assigned_in.setdefault(name, []).append(block)
+
+    @staticmethod
+    def lca(blocks):
+        common = None
+        for b in blocks:
+            chain = list(b.ancestors())
+            common = chain if common is None else [x for x in common if x in chain]
+        return common[0]
+
+    # -- adjoints ------------------------------------------------------------------------
+    def contribute(self, var, expr, block, index=None):
+        """Add `expr` to var's adjoint (at `index` in place when given)."""
+        self.contributions.setdefault(var, []).append((block, index is not None))
+        if self.dry:
+            self.adjoints.setdefault(var, adjoint_name(var))
+            return []
+        name = adjoint_name(var)
+        if index is not None:
+            return [gast.AugAssign(target=gast.Subscript(value=N.name(name), slice=index, ctx=gast.Store()),
+                                   op=gast.Add(), value=expr)]
+        if var in self.needs_init or var in self.adjoints:
+            current = self.adjoints.get(var, name)
+            self.adjoints[var] = name
+            return [N.assign(name, N.call("add", N.name(current), expr))]
+        if isinstance(expr, gast.Name) and expr.id not in self.rebound:
+            self.adjoints[var] = expr.id          # d_x is d_z: alias, no copy
+            return []
+        self.adjoints[var] = name
+        return [N.assign(name, expr)]
+
+    def adjoint_of(self, var):
+        if var in self.needs_init:
+            return N.name(adjoint_name(var))
         if var in self.adjoints:
-            expr = N.call("add", N.name(self.adjoints[var]), expr)
-        self.adjoints[var] = adjoint_name(var)
-        stmt = N.assign(adjoint_name(var), expr, lineno)
-        self.body.append(stmt)
+            return N.name(self.adjoints[var])
+        return None
 
-    def seed(self, out_node, sens_node, lineno):
+    def run(self, ret):
+        """Two passes: the first finds which adjoints need zero-initialising (those
+        accumulated across blocks, in place, or through merge variables)."""
+        for dry in (True, False):
+            self.dry = dry
+            self.adjoints = {}
+            seeds = self.seed(ret.value, N.name("sens"), self.top)
+            body = self.reverse_block(self.top)
+            if dry:
+                for var, uses in self.contributions.items():
+                    home = self.home.get(var, self.top)
+                    if any(b is not home or in_place for b, in_place in uses) or self.is_merge(var):
+                        self.needs_init.add(var)
+                # adjoints that are re-initialised or reset: never alias them by name
+                self.rebound = {adjoint_name(v) for v in self.needs_init}
+        return seeds, body
+
+    def forward_names_in_order(self):
+        return list(self.assigned_in)      # arguments, then definitions in source order
+
+    def is_merge(self, var):
+        return len(self.assigned_in.get(var, ())) > 1
+
+    def seed(self, out_node, sens_node, block):
+        out = []
         if isinstance(out_node, gast.Name):
             if out_node.id in self.analysis.varied:
-                self.contribute(out_node.id, sens_node, lineno)
+                out += self.contribute(out_node.id, sens_node, block)
         elif isinstance(out_node, gast.Tuple):
             for i, elt in enumerate(out_node.elts):
-                self.seed(elt, N.subscript(sens_node, i), lineno)
+                out += self.seed(elt, N.subscript(sens_node, i), block)
+        return out
 
-    def statement(self, stmt):
-        prim = P.TABLE[stmt.value.func.id]
+    # -- statements -------------------------------------------------------------------------
+    def reverse_block(self, block):
+        out = []
+        for stmt in reversed(block.stmts):
+            if isinstance(stmt, gast.If):
+                then_rev = self.reverse_block(stmt.blocks[0])
+                else_rev = self.reverse_block(stmt.blocks[1])
+                if then_rev or else_rev:
+                    node = gast.If(test=stmt.test, body=then_rev, orelse=else_rev)
+                    node.lineno = stmt.lineno
+                    node.blocks = stmt.blocks
+                    out.append(node)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                body_rev = self.reverse_block(stmt.blocks[0])
+                if body_rev:
+                    k = f"_k{stmt.blocks[0].id}"
+                    node = gast.For(target=N.name(k, store=True), iter=N.call("range", N.name(stmt.trips)),
+                                    body=body_rev, orelse=[], type_comment=None)
+                    node.lineno = stmt.lineno
+                    node.blocks = stmt.blocks
+                    out.append(node)
+            elif getattr(stmt, "merge", False) and isinstance(stmt.value, (gast.Name, gast.Constant)):
+                out += self.reverse_copy(stmt, block)
+            elif is_active(stmt, self.analysis) and self.differentiable(stmt):
+                out += self.reverse_primitive(stmt, block)
+            if isinstance(stmt, gast.Expr):         # a write: its old element may need restoring
+                marker = untyped(gast.Expr(value=N.const(None)))
+                marker.restore = stmt
+                out.append(marker)
+        block.reverse = out
+        return out
+
+    @staticmethod
+    def differentiable(stmt):
+        value = stmt.value
+        return isinstance(value, gast.Call) and P.TABLE[value.func.id].differentiable
+
+    def reverse_copy(self, stmt, block):
+        """`m = src` of a merge variable: d_src += d_m, and d_m restarts from zero."""
+        (m,) = targets_of(stmt)
+        if m not in self.analysis.varied or m not in self.analysis.useful:
+            return []
+        out = []
+        d_m = self.adjoint_of(m)
+        src = stmt.value
+        if d_m is not None and isinstance(src, gast.Name) and src.id in self.analysis.varied:
+            out += self.contribute(src.id, d_m, block)
+        if not self.dry:
+            out.append(N.assign(adjoint_name(m), N.call("zeros_like", N.name(m))))
+        return self.lined(out, stmt)
+
+    def reverse_primitive(self, stmt, block):
+        call = stmt.value
+        prim = P.TABLE[call.func.id]
         tree = template_of(prim.name)
         if tree is None:
             raise S2SGradError(f"{prim.name} has no adjoint template", self.locate(stmt))
         outs = targets_of(stmt)
-        if not any(o in self.adjoints for o in outs):
-            return
+        if not any(self.adjoint_of(o) is not None or o in self.needs_init for o in outs) and not self.dry:
+            return []
         params = [a.id for a in tree.args.args]
-        args = stmt.value.args
-        env = dict(zip(params[1:], args))
+        env = dict(zip(params[1:], call.args))
         env[params[0]] = N.name(outs[0]) if prim.n_out == 1 else N.tuple_([N.name(o) for o in outs])
+        out = []
         for tstmt in self.fold_ifs(tree.body, env):
-            target = tstmt.targets[0]
-            operand = env[target.slice.id]
+            target = tstmt.targets[0] if isinstance(tstmt, gast.Assign) else tstmt.target
+            in_place = isinstance(target.value, gast.Subscript)      # d[x][index] (+)= ...
+            d_ref = target.value if in_place else target
+            operand = env[d_ref.slice.id]
             if not (isinstance(operand, gast.Name) and operand.id in self.analysis.varied):
                 continue
-            expr = self.substitute(tstmt.value, env, outs)
-            self.contribute(operand.id, expr, stmt.lineno)
+            expr = self.substitute(tstmt.value, env)
+            if not in_place:
+                out += self.contribute(operand.id, expr, block)
+                continue
+            index = self.substitute(target.slice, env)
+            if isinstance(tstmt, gast.AugAssign):
+                out += self.contribute(operand.id, expr, block, index=index)
+            else:                                   # d[x][index] = value: overwrite an element's adjoint
+                self.contributions.setdefault(operand.id, []).append((block, True))
+                if not self.dry:
+                    out.append(N.assign(gast.Subscript(value=N.name(adjoint_name(operand.id)), slice=index,
+                                                       ctx=gast.Store()), expr))
+        return self.lined(out, stmt)
+
+    @staticmethod
+    def lined(stmts, source):
+        for s in stmts:
+            s.lineno = source.lineno
+        return stmts
 
     def fold_ifs(self, stmts, env):
         for s in stmts:
             if isinstance(s, gast.If):
-                test = self.static(self.substitute(s.test, env, None))
+                test = self.static(self.substitute(s.test, env))
                 yield from self.fold_ifs(s.body if test else s.orelse, env)
             else:
                 yield s
@@ -125,61 +324,271 @@ class Reverser:
             return not self.static(node.operand)
         return self.typer.static(node)
 
-    def substitute(self, node, env, outs):
+    def substitute(self, node, env):
         """Template expression -> generated expression over the statement's names."""
         if isinstance(node, gast.Name):
             return copy.deepcopy(env[node.id]) if node.id in env else node
         if isinstance(node, gast.Subscript):
             if isinstance(node.value, gast.Name) and node.value.id == "d":
-                var = self.substitute(node.slice, env, outs)
-                if var.id in self.adjoints:
-                    return N.name(self.adjoints[var.id])
-                return N.call("zeros_like", var)
-            base = self.substitute(node.value, env, outs)
+                var = self.substitute(node.slice, env)
+                adj = self.adjoint_of(var.id)
+                return adj if adj is not None else N.call("zeros_like", var)
+            base = self.substitute(node.value, env)
             if isinstance(base, gast.Tuple):
                 return base.elts[node.slice.value]
-            return N.subscript(base, self.substitute(node.slice, env, outs))
+            index = self.substitute(node.slice, env)
+            if isinstance(node.value, gast.Subscript):       # d[x][index]: an element of an adjoint
+                return N.call("getitem", base, index)
+            return N.subscript(base, index)
         if isinstance(node, gast.Attribute):
-            return N.attribute(self.substitute(node.value, env, outs), node.attr)
+            return N.attribute(self.substitute(node.value, env), node.attr)
         if isinstance(node, gast.UnaryOp):
-            operand = self.substitute(node.operand, env, outs)
+            operand = self.substitute(node.operand, env)
             if isinstance(node.op, gast.Not):
                 return N.const(not self.static(operand))
             if isinstance(operand, gast.Constant):
                 return N.const(-operand.value if isinstance(node.op, gast.USub) else operand.value)
             return N.call("neg", operand) if isinstance(node.op, gast.USub) else operand
         if isinstance(node, gast.BinOp):
-            left, right = (self.substitute(n, env, outs) for n in (node.left, node.right))
+            left, right = (self.substitute(n, env) for n in (node.left, node.right))
             if isinstance(left, gast.Constant) and isinstance(right, gast.Constant):
                 return N.const(surface.FOLD_BINOPS[type(node.op)](left.value, right.value))
             return N.call(surface.BINOPS[type(node.op)], left, right)
         if isinstance(node, gast.Compare):
-            left, right = self.substitute(node.left, env, outs), self.substitute(node.comparators[0], env, outs)
+            left, right = self.substitute(node.left, env), self.substitute(node.comparators[0], env)
             return N.call(surface.COMPARE[type(node.ops[0])], left, right)
         if isinstance(node, gast.Call):
             fname = node.func.id
-            args = [self.substitute(a, env, outs) for a in node.args]
+            args = [self.substitute(a, env) for a in node.args]
             if fname in STATIC_HELPERS:
                 return static_node(STATIC_HELPERS[fname](*[self.static(a) for a in args]))
             if fname in AVAL_HELPERS:
                 return static_node(AVAL_HELPERS[fname](*[self.typer.type_expr(a) for a in args]))
             return N.call(fname, *args)
         if isinstance(node, gast.Tuple):
-            return N.tuple_([self.substitute(e, env, outs) for e in node.elts])
+            return N.tuple_([self.substitute(e, env) for e in node.elts])
+        if isinstance(node, gast.Slice):
+            return gast.Slice(*[None if p is None else self.substitute(p, env)
+                                for p in (node.lower, node.upper, node.step)])
         return copy.deepcopy(node)
 
 
 def reverse(fn, analysis, wrt, locate):
-    """Build the backward body for `fn` (A-normal form) and the gradients of `wrt`."""
-    rev = Reverser(analysis, locate)
+    """The backward of `fn` (A-normal form) for the gradients of `wrt`, and the
+    forward instrumented with the tapes and trip counters that backward reads."""
+    rev = Reverser(fn, analysis, locate)
     ret = fn.body[-1]
-    rev.seed(ret.value, N.name("sens"), ret.lineno)
-    for stmt in reversed(analysis.active):
-        rev.statement(stmt)
+    rev.typer.avals["sens"] = (rev.typer.type_expr(ret.value) if not isinstance(ret.value, gast.Constant)
+                               else P.AVal(np.dtype(np.float32), ()))
+    seeds, body = rev.run(ret)
     grads = []
     for var in wrt:
-        if var in rev.adjoints:
-            grads.append(N.name(rev.adjoints[var]))
-        else:
-            grads.append(N.call("zeros_like", N.name(var)))
-    return Backward(rev.body, grads)
+        adj = rev.adjoint_of(var)
+        grads.append(adj if adj is not None else N.call("zeros_like", N.name(var)))
+    return Taper(rev, analysis).finish(seeds, body, grads, wrt)
+
+
+class Taper:
+    """Lowers the backward, then decides where each forward value it reads comes from:
+    a residual (a top-level name), or a tape the forward pushes at the end of a block
+    (at the start of a loop body, for loop-carried names) and the backward pops at the
+    start of the block's reverse."""
+
+    def __init__(self, rev, analysis):
+        self.rev = rev
+        self.analysis = analysis
+        self.lowerer = rev.lowerer
+        self.tapes = {}              # (name, block id, kind) -> tape name
+        self.restores = []           # setitem statements whose old element the backward restores
+        for name in rev.forward_names:
+            if name.startswith("n_loop"):
+                self.lowerer.typer.avals[name] = P.AVal(np.dtype(np.int64), ())
+
+    def finish(self, seeds, body, grads, wrt):
+        rev = self.rev
+        top = rev.top
+        backward = self.lower_block(self.prologue(top) + seeds + body, top)
+        lowered_grads = []
+        for var, g in zip(wrt, grads):
+            want = P.dtype_of(self.analysis.avals[var])
+            if P.dtype_of(self.lowerer.typer.type_expr(g)) != want:
+                g = N.call("cast", g, N.name(np.dtype(want).name if want != np.bool_ else "bool_"))
+            lowered_grads.append(self.lowerer.lower(g))
+        arrays_read = set()
+        self.value_reads(backward, arrays_read)
+        for g in lowered_grads:
+            self.value_reads([gast.Expr(value=g)], arrays_read)
+        backward = self.place_restores(backward, arrays_read)
+        residuals = set()
+        self.collect_reads(backward, top, residuals, extra=lowered_grads)
+        forward = self.instrument(top)
+        tape_names = list(self.tapes.values()) + [t for _, t in self.restores]
+        order = list(rev.forward_names_in_order())
+        residuals = [n for n in order if n in residuals] + tape_names
+        return Backward(forward, backward, lowered_grads, residuals, tape_names)
+
+    def prologue(self, block):
+        rev = self.rev
+        return [N.assign(adjoint_name(v), N.call("zeros_like", N.name(v)))
+                for v in sorted(rev.needs_init) if rev.home.get(v, rev.top) is block]
+
+    def lower_block(self, stmts, block):
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, gast.If):
+                a, b = stmt.blocks
+                new = gast.If(test=stmt.test, body=self.lower_block(self.prologue(a) + stmt.body, a),
+                              orelse=self.lower_block(self.prologue(b) + stmt.orelse, b))
+            elif isinstance(stmt, gast.For):
+                (b,) = stmt.blocks
+                self.lowerer.typer.avals[stmt.target.id] = P.AVal(np.dtype(np.int64), ())
+                new = gast.For(target=stmt.target, iter=stmt.iter,
+                               body=self.lower_block(self.prologue(b) + stmt.body, b), orelse=[], type_comment=None)
+            else:
+                new = self.lowerer.statement(stmt)
+            new.lineno = getattr(stmt, "lineno", None)
+            if hasattr(stmt, "blocks"):
+                new.blocks = stmt.blocks
+            out.append(new)
+        block.lowered = out
+        return out
+
+    # -- restoring elements that writes overwrote ------------------------------------
+    def value_reads(self, stmts, found):
+        """Names whose contents the backward reads (not just their shape)."""
+        def visit(node):
+            if isinstance(node, gast.Attribute) and node.attr == "shape":
+                return
+            if isinstance(node, gast.Call) and getattr(node.func, "id", None) == "zeros_like":
+                return
+            if isinstance(node, gast.Name):
+                found.add(node.id)
+            for child in gast.iter_child_nodes(node):
+                visit(child)
+        for stmt in stmts:
+            if hasattr(stmt, "restore"):
+                continue
+            if isinstance(stmt, (gast.If, gast.For)):
+                visit(stmt.test if isinstance(stmt, gast.If) else stmt.iter)
+                self.value_reads(stmt.body + stmt.orelse, found)
+            elif isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Subscript):
+                visit(stmt.value)
+                visit(stmt.targets[0].slice)
+            else:
+                visit(stmt.value if not isinstance(stmt, gast.AugAssign) else stmt.value)
+
+    def place_restores(self, stmts, arrays_read):
+        """Each write whose array the backward reads gets its old element back from a
+        tape right after the write's own reverse; other markers disappear."""
+        out = []
+        for stmt in stmts:
+            if hasattr(stmt, "restore"):
+                write = stmt.restore
+                array, _, index = write.value.args
+                if array.id in arrays_read:
+                    tape = f"tape_{array.id}_w{len(self.restores)}"
+                    self.restores.append((write, tape))
+                    index = index.elts[0] if len(index.elts) == 1 else index
+                    pop = gast.Call(func=N.attribute(N.name(tape), "pop"), args=[], keywords=[])
+                    out.append(untyped(N.assign(gast.Subscript(value=N.name(array.id), slice=index,
+                                                               ctx=gast.Store()), pop)))
+                continue
+            if isinstance(stmt, (gast.If, gast.For)):
+                self.place_restores(stmt.body, arrays_read)
+                self.place_restores(stmt.orelse, arrays_read)
+            out.append(stmt)
+        stmts[:] = out        # in place: blocks keep referring to these lists
+        return stmts
+
+    # -- where the backward's forward values come from -----------------------------
+    def source_of(self, name, block):
+        rev = self.rev
+        for x in block.ancestors():
+            if name in rev.carried.get(x.id, ()):
+                return x, "start"
+            if rev.home.get(name) is x:
+                return x, "end"
+        return rev.top, "end"
+
+    def collect_reads(self, stmts, block, residuals, extra=()):
+        """Resolve every forward name read in this reverse block; recurse into nested ones.
+        Pops go at the start of the reverse block that owns the tape."""
+        reads = []
+        for stmt in stmts:
+            if isinstance(stmt, (gast.If, gast.For)):
+                reads += sorted(names_in(stmt.test if isinstance(stmt, gast.If) else stmt.iter))
+                for b, body in zip(stmt.blocks, (stmt.body, stmt.orelse)):
+                    self.collect_reads(body, b, residuals)
+            else:
+                reads += sorted(names_in(stmt.value) | (names_in(stmt.targets[0]) if isinstance(stmt, gast.Assign)
+                                                         and isinstance(stmt.targets[0], gast.Subscript) else set()))
+                if isinstance(stmt, gast.AugAssign):
+                    reads += sorted(names_in(stmt.target))
+        for g in extra:
+            reads += sorted(names_in(g))
+        for name in reads:
+            if name not in self.rev.forward_names:
+                continue
+            owner, kind = self.source_of(name, block)
+            if owner is self.rev.top:
+                residuals.add(name)
+            elif (name, owner.id, kind) not in self.tapes:
+                self.tapes[(name, owner.id, kind)] = f"tape_{name}" + ("_start" if kind == "start" else "")
+                tape = self.tapes[(name, owner.id, kind)]
+                pop = N.assign(name, gast.Call(func=N.attribute(N.name(tape), "pop"), args=[], keywords=[]))
+                pop.untyped = True
+                owner.lowered.insert(0, pop)
+
+    # -- the forward, with tapes and trip counters --------------------------------------
+    def instrument(self, top):
+        creates = []
+        for tape in list(self.tapes.values()) + [t for _, t in self.restores]:
+            creates.append(untyped(N.assign(tape, N.call("List"))))
+        return creates + self.instrument_block(top)
+
+    def instrument_block(self, block):
+        out = []
+        if block.loop is not None:
+            out += [self.push(v, block, "start") for v in sorted(self.rev.carried.get(block.id, ()))
+                    if (v, block.id, "start") in self.tapes]
+        for stmt in block.stmts:
+            if isinstance(stmt, gast.If):
+                a, b = stmt.blocks
+                new = gast.If(test=stmt.test, body=self.instrument_block(a), orelse=self.instrument_block(b))
+                new.lineno = stmt.lineno
+                out.append(new)
+            elif isinstance(stmt, (gast.For, gast.While)):
+                (b,) = stmt.blocks
+                out.append(untyped(N.assign(stmt.trips, N.const(0))))
+                body = self.instrument_block(b) + [untyped(N.assign(stmt.trips, gast.BinOp(
+                    left=N.name(stmt.trips), op=gast.Add(), right=N.const(1))))]
+                if isinstance(stmt, gast.For):
+                    new = gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[], type_comment=None)
+                else:
+                    new = gast.While(test=stmt.test, body=body, orelse=[])
+                new.lineno = stmt.lineno
+                out.append(new)
+            else:
+                for write, tape in self.restores:
+                    if write is stmt:            # save the element this write overwrites
+                        array, _, index = stmt.value.args
+                        index = index.elts[0] if len(index.elts) == 1 else index
+                        out.append(untyped(gast.Expr(value=gast.Call(
+                            func=N.attribute(N.name(tape), "append"),
+                            args=[gast.Subscript(value=N.name(array.id), slice=index, ctx=gast.Load())],
+                            keywords=[]))))
+                out.append(stmt)
+        out += [self.push(v, block, "end") for (v, bid, kind) in sorted(self.tapes) if bid == block.id
+                and kind == "end"]
+        return out
+
+    def push(self, name, block, kind):
+        tape = self.tapes[(name, block.id, kind)]
+        return untyped(gast.Expr(value=gast.Call(func=N.attribute(N.name(tape), "append"), args=[N.name(name)],
+                                                 keywords=[])))
+
+
+def untyped(stmt):
+    """Tape and counter statements: emitted as they are, never typed or lowered."""
+    stmt.untyped = True
+    return stmt

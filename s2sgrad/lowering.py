@@ -1,0 +1,72 @@
+"""Lowering: primitive calls -> kernel calls, using abstract values. Shared by the
+forward (codegen) and the backward (reverse), which types its own statements."""
+import gast
+import numpy as np
+
+from . import nodes as N
+from . import primitives as P
+from .analyze import Typer
+
+
+class Lowerer:
+    """Rewrites primitive calls into kernel calls; types statements as it goes."""
+
+    def __init__(self, avals, locate=None, known=None, final_avals=None):
+        self.typer = Typer(avals, locate, known)
+        self.final = final_avals or avals     # merge variables keep their unified type
+
+    def lower(self, node):
+        if isinstance(node, gast.Tuple):
+            return N.tuple_([self.lower(e) for e in node.elts])
+        if not (isinstance(node, gast.Call) and getattr(node.func, "id", None) in P.TABLE):
+            return node
+        prim = P.TABLE[node.func.id]
+        operands = node.args[:prim.n_in]
+        attr_nodes = node.args[prim.n_in:]
+        avals = [self.typer.type_expr(a) for a in operands]
+        attrs = self.typer.attrs(prim, node)
+        args = [self.lower(a) for a in operands]
+        if prim.elementwise or prim.name == "setitem":
+            strong = [P.dtype_of(a) for a in avals if isinstance(a, P.AVal)]
+            if strong:
+                dtype = np.result_type(*strong)
+                args = [P.dtype_cast(a, dtype) if isinstance(a, gast.Constant) else a for a in args]
+        if prim.lower is not None:
+            return prim.lower(args, attr_nodes, avals, attrs)
+        return N.call(prim.name, *args, *attr_nodes)
+
+    def statement(self, stmt):
+        """Lower one simple statement and record the types of what it defines."""
+        if getattr(stmt, "untyped", False):            # tape pops, pushes, counters
+            return stmt
+        if isinstance(stmt, gast.Expr):                # setitem -> y[index] = value
+            self.typer.assign(stmt)
+            call = self.lower_setitem(stmt.value)
+            return self._line(call, stmt)
+        if isinstance(stmt, gast.AugAssign):           # in-place accumulation into an adjoint
+            return self._line(gast.AugAssign(target=stmt.target, op=stmt.op, value=self.lower(stmt.value)), stmt)
+        if isinstance(stmt.targets[0], gast.Subscript):
+            return self._line(N.assign(stmt.targets[0], self.lower(stmt.value)), stmt)
+        self.typer.assign(stmt)
+        value = stmt.value
+        if getattr(stmt, "merge", False) and isinstance(value, gast.Constant):
+            aval = self.final.get(stmt.targets[0].id)
+            if isinstance(aval, P.AVal):
+                value = P.dtype_cast(value, aval.dtype)
+        out = N.assign(stmt.targets[0], self.lower(value))
+        out.merge = getattr(stmt, "merge", False)
+        return self._line(out, stmt)
+
+    def lower_setitem(self, call):
+        array, value, index = call.args
+        aval = self.typer.type_expr(array)
+        value = self.lower(value)
+        if isinstance(value, gast.Constant):
+            value = P.dtype_cast(value, aval.dtype)
+        index = index.elts[0] if isinstance(index, gast.Tuple) and len(index.elts) == 1 else index
+        return N.assign(gast.Subscript(value=array, slice=index, ctx=gast.Store()), value)
+
+    @staticmethod
+    def _line(new, old):
+        new.lineno = getattr(old, "lineno", None)
+        return new
