@@ -93,13 +93,16 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
         unpack = [N.assign(residuals, N.name("residuals"))]
     bwd_ret = N.ret(N.tuple_(backward.grads))
 
-    args = [a.id for a in fn.args.args]
+    workspace = [t for t, _ in backward.workspace]
+    args = [a.id for a in fn.args.args] + workspace
     vg_args = args + (["sens"] if sens_param else [])
     sens_lower = Lowerer(analysis.avals)
     sens_lower.typer.avals["out"] = out_aval
     sens_node = N.name("sens") if sens_param else default_sens(N.name("out"), out_aval, sens_lower)
+    # the scalar tapes go back to the caller, to be passed in again next call
+    kept = N.tuple_([N.subscript(N.name("residuals"), residuals.index(t)) for t in workspace])
     vg_body = [N.assign(["out", "residuals"], N.call("forward", *[N.name(a) for a in args])),
-               N.ret(N.tuple_([N.name("out"), N.call("backward", N.name("residuals"), sens_node)]))]
+               N.ret(N.tuple_([N.name("out"), N.call("backward", N.name("residuals"), sens_node), kept]))]
 
     kernels = sorted(used_kernels(fwd_body + [fwd_ret] + unpack + backward.body + [bwd_ret] + vg_body)
                      - {"forward", "backward", "residuals", "sens", "range"})

@@ -162,3 +162,52 @@ _register()
 setitem.eager = _setitem
 KERNELS = {p.name: p.kernel for p in (zeros, ones, empty, full, copy, logical_and, logical_or, logical_not,
                                       to_scalar, stop_gradient)}
+
+
+# -- tapes of scalars: growable arrays (typed Lists hold arrays) ----------------------
+
+def tape_new(dtype):
+    return np.empty(64, dtype)
+
+
+def tape_push(buf, n, value):
+    """Append `value` at position n, doubling the buffer when full."""
+    if n == buf.shape[0]:
+        bigger = np.empty(2 * n, buf.dtype)
+        bigger[:n] = buf
+        buf = bigger
+    buf[n] = value
+    return buf, n + 1
+
+
+def _register_tapes():
+    from numba.extending import register_jitable
+    for fn in (tape_new, tape_push):
+        KERNELS[fn.__name__] = register_jitable(fn)
+
+
+_register_tapes()
+
+
+def tape_reserve(buf, n, k):
+    """Room for k more values after position n (called once per loop entry)."""
+    if n + k > buf.shape[0]:
+        bigger = np.empty(max(2 * buf.shape[0], n + k), buf.dtype)
+        bigger[:n] = buf[:n]
+        return bigger
+    return buf
+
+
+def trip_count(start, stop, step):
+    if step > 0:
+        return max(0, (stop - start + step - 1) // step)
+    return max(0, (start - stop - step - 1) // -step)
+
+
+def _register_loops():
+    from numba.extending import register_jitable
+    for fn in (tape_reserve, trip_count):
+        KERNELS[fn.__name__] = register_jitable(fn)
+
+
+_register_loops()

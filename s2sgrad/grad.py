@@ -54,6 +54,7 @@ class Compiled:
         self.source, self.line_map, self.out_aval = generate(
             fn, analysis, backward, sens_param, resolved.source, resolved.root_file, what, __version__)
         self.grad_dtypes = [analysis.avals[v].dtype for v in self.wrt]
+        self.workspace = tuple(np.empty(64, dtype) for _, dtype in backward.workspace)
         self.module = compile_stage.load(self.source, backend)
         self.fn = self.module.value_and_grad
 
@@ -125,10 +126,11 @@ class GradFunction:
         values = [a if a.ndim else a[()] for a in arrays if isinstance(a, np.ndarray)]   # 0-d -> scalar
         values += [p._data if p._data.ndim else p._data[()] for p in entry.params]
         values += entry.consts
+        values += entry.workspace
         if self.sens_param:
             values.append(self._sens(sens, entry.out_aval))
         try:
-            out, grads = entry.fn(*values)
+            out, grads, entry.workspace = entry.fn(*values)
         except Exception as exc:
             if type(exc).__module__.startswith("numba"):
                 raise entry.compile_error(exc) from None

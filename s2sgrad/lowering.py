@@ -8,6 +8,23 @@ from . import primitives as P
 from .analyze import Typer
 
 
+# Elementwise primitives written as Python operators in generated code: the same
+# NumPy semantics as their kernels, and Numba compiles them without a call.
+BINARY_OPERATORS = {"add": gast.Add, "sub": gast.Sub, "mul": gast.Mult, "div": gast.Div, "pow": gast.Pow}
+COMPARE_OPERATORS = {"greater": gast.Gt, "less": gast.Lt, "greater_equal": gast.GtE, "less_equal": gast.LtE,
+                     "equal": gast.Eq, "not_equal": gast.NotEq}
+
+
+def operator_form(name, args):
+    if name in BINARY_OPERATORS:
+        return gast.BinOp(left=args[0], op=BINARY_OPERATORS[name](), right=args[1])
+    if name in COMPARE_OPERATORS:
+        return gast.Compare(left=args[0], ops=[COMPARE_OPERATORS[name]()], comparators=[args[1]])
+    if name == "neg":
+        return gast.UnaryOp(op=gast.USub(), operand=args[0])
+    return None
+
+
 class Lowerer:
     """Rewrites primitive calls into kernel calls; types statements as it goes."""
 
@@ -26,14 +43,22 @@ class Lowerer:
         avals = [self.typer.type_expr(a) for a in operands]
         attrs = self.typer.attrs(prim, node)
         args = [self.lower(a) for a in operands]
-        if prim.elementwise or prim.name == "setitem":
+        if prim.elementwise:
             strong = [P.dtype_of(a) for a in avals if isinstance(a, P.AVal)]
             if strong:
                 dtype = np.result_type(*strong)
-                args = [P.dtype_cast(a, dtype) if isinstance(a, gast.Constant) else a for a in args]
+                args = [a if self.keep_int_exponent(prim, i, a, avals) else P.dtype_cast(a, dtype)
+                        if isinstance(a, gast.Constant) else a for i, a in enumerate(args)]
         if prim.lower is not None:
             return prim.lower(args, attr_nodes, avals, attrs)
-        return N.call(prim.name, *args, *attr_nodes)
+        return operator_form(prim.name, args) or N.call(prim.name, *args, *attr_nodes)
+
+    @staticmethod
+    def keep_int_exponent(prim, i, arg, avals):
+        """A scalar to a small integer power stays integral: Numba multiplies instead of calling pow."""
+        return (prim.name == "pow" and i == 1 and isinstance(arg, gast.Constant)
+                and isinstance(arg.value, int) and not isinstance(arg.value, bool)
+                and P.shape_of(avals[0]) == ())
 
     def statement(self, stmt):
         """Lower one simple statement and record the types of what it defines."""

@@ -497,6 +497,10 @@ class Resolver:
             raise self.error(UnsupportedSyntaxError, "a loop over a runtime value is not supported", stmt.iter,
                              "loop over range(...) and index the array, e.g. `for i in range(len(x)):`")
         bounds = [self.atom(v, stmt.iter, "range") for v in iterable.args]
+        if len(bounds) == 1:
+            bounds = [N.const(0)] + bounds
+        if len(bounds) == 2:
+            bounds = bounds + [N.const(1)]
         line = self.lineno
         assigned, carried = self.carry(stmt.body, frame, stmt)
         index = self.names.fresh(stmt.target.id)

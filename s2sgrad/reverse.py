@@ -89,7 +89,7 @@ class Backward:
     body: list           # the backward body (residuals unpacked separately by codegen)
     grads: list          # one expression per differentiated argument
     residuals: list      # forward names the backward reads at top level
-    tapes: list          # names of the tapes the forward creates
+    workspace: list      # (tape name, dtype) of scalar tapes: buffers reused from call to call
 
 
 class Reverser:
@@ -400,6 +400,8 @@ class Taper:
         self.lowerer = rev.lowerer
         self.tapes = {}              # (name, block id, kind) -> tape name
         self.restores = []           # setitem statements whose old element the backward restores
+        self.reserved = {}           # loop body id -> scalar tapes pushed inside it
+        self.workspace = []          # (tape, dtype) of scalar tapes
         for name in rev.forward_names:
             if name.startswith("n_loop"):
                 self.lowerer.typer.avals[name] = P.AVal(np.dtype(np.int64), ())
@@ -422,10 +424,14 @@ class Taper:
         residuals = set()
         self.collect_reads(backward, top, residuals, extra=lowered_grads)
         forward = self.instrument(top)
-        tape_names = list(self.tapes.values()) + [t for _, t in self.restores]
+        tape_names = []
+        for (name, _, _), tape in self.tapes.items():
+            tape_names += [tape, tape + "_n"] if self.is_scalar(name) else [tape]
+        for _, tape, scalar in self.restores:
+            tape_names += [tape, tape + "_n"] if scalar else [tape]
         order = list(rev.forward_names_in_order())
         residuals = [n for n in order if n in residuals] + tape_names
-        return Backward(forward, backward, lowered_grads, residuals, tape_names)
+        return Backward(forward, backward, lowered_grads, residuals, self.workspace)
 
     def prologue(self, block):
         rev = self.rev
@@ -487,11 +493,12 @@ class Taper:
                 array, _, index = write.value.args
                 if array.id in arrays_read:
                     tape = f"tape_{array.id}_w{len(self.restores)}"
-                    self.restores.append((write, tape))
+                    element = self.lowerer.typer.type_expr(N.call("getitem", array, index))
+                    scalar = isinstance(element, P.AVal) and element.ndim == 0
+                    self.restores.append((write, tape, scalar))
                     index = index.elts[0] if len(index.elts) == 1 else index
-                    pop = gast.Call(func=N.attribute(N.name(tape), "pop"), args=[], keywords=[])
-                    out.append(untyped(N.assign(gast.Subscript(value=N.name(array.id), slice=index,
-                                                               ctx=gast.Store()), pop)))
+                    target = gast.Subscript(value=N.name(array.id), slice=index, ctx=gast.Store())
+                    out += self.pop_value(tape, target, scalar)
                 continue
             if isinstance(stmt, (gast.If, gast.For)):
                 self.place_restores(stmt.body, arrays_read)
@@ -533,24 +540,24 @@ class Taper:
             if owner is self.rev.top:
                 residuals.add(name)
             elif (name, owner.id, kind) not in self.tapes:
-                self.tapes[(name, owner.id, kind)] = f"tape_{name}" + ("_start" if kind == "start" else "")
-                tape = self.tapes[(name, owner.id, kind)]
-                pop = N.assign(name, gast.Call(func=N.attribute(N.name(tape), "pop"), args=[], keywords=[]))
-                pop.untyped = True
-                owner.lowered.insert(0, pop)
+                self.tapes[(name, owner.id, kind)] = tape = f"tape_{name}" + ("_start" if kind == "start" else "")
+                owner.lowered[0:0] = self.pop(name, tape)
 
     # -- the forward, with tapes and trip counters --------------------------------------
     def instrument(self, top):
         creates = []
-        for tape in list(self.tapes.values()) + [t for _, t in self.restores]:
-            creates.append(untyped(N.assign(tape, N.call("List"))))
+        for (name, _, _), tape in self.tapes.items():
+            creates += self.create(tape, self.dtype_of(name), self.is_scalar(name))
+        for write, tape, scalar in self.restores:
+            creates += self.create(tape, self.dtype_of(write.value.args[0].id), scalar)
         return creates + self.instrument_block(top)
 
     def instrument_block(self, block):
         out = []
         if block.loop is not None:
-            out += [self.push(v, block, "start") for v in sorted(self.rev.carried.get(block.id, ()))
-                    if (v, block.id, "start") in self.tapes]
+            for v in sorted(self.rev.carried.get(block.id, ())):
+                if (v, block.id, "start") in self.tapes:
+                    out += self.push(v, block, "start")
         for stmt in block.stmts:
             if isinstance(stmt, gast.If):
                 a, b = stmt.blocks
@@ -563,29 +570,87 @@ class Taper:
                 body = self.instrument_block(b) + [untyped(N.assign(stmt.trips, gast.BinOp(
                     left=N.name(stmt.trips), op=gast.Add(), right=N.const(1))))]
                 if isinstance(stmt, gast.For):
+                    out += self.reserve(stmt)
                     new = gast.For(target=stmt.target, iter=stmt.iter, body=body, orelse=[], type_comment=None)
                 else:
                     new = gast.While(test=stmt.test, body=body, orelse=[])
                 new.lineno = stmt.lineno
                 out.append(new)
             else:
-                for write, tape in self.restores:
+                for write, tape, scalar in self.restores:
                     if write is stmt:            # save the element this write overwrites
                         array, _, index = stmt.value.args
                         index = index.elts[0] if len(index.elts) == 1 else index
-                        out.append(untyped(gast.Expr(value=gast.Call(
-                            func=N.attribute(N.name(tape), "append"),
-                            args=[gast.Subscript(value=N.name(array.id), slice=index, ctx=gast.Load())],
-                            keywords=[]))))
+                        old = gast.Subscript(value=N.name(array.id), slice=index, ctx=gast.Load())
+                        out += self.push_value(tape, old, scalar, block)
                 out.append(stmt)
-        out += [self.push(v, block, "end") for (v, bid, kind) in sorted(self.tapes) if bid == block.id
-                and kind == "end"]
+        for (v, bid, kind) in sorted(self.tapes):
+            if bid == block.id and kind == "end":
+                out += self.push(v, block, kind)
         return out
 
+    # -- tape operations: scalars go on growable arrays, arrays on typed Lists ----------
+    def is_scalar(self, name):
+        aval = self.analysis.avals.get(name)
+        return isinstance(aval, P.AVal) and aval.ndim == 0 or isinstance(aval, (int, float, bool))
+
+    def dtype_of(self, name):
+        aval = self.analysis.avals.get(name)
+        return P.dtype_of(aval) if isinstance(aval, P.AVal) else np.result_type(aval)
+
+    def create(self, tape, dtype, scalar):
+        """Array tapes are new typed Lists; a scalar tape's buffer is an argument of the
+        forward (the caller keeps it between calls, so its pages are reused)."""
+        if not scalar:
+            return [untyped(N.assign(tape, N.call("List")))]
+        self.workspace.append((tape, np.dtype(dtype)))
+        return [untyped(N.assign(tape + "_n", N.const(0)))]
+
+    def push_value(self, tape, value, scalar, block):
+        """Push statements. A scalar tape pushed inside a `for` loop has room reserved
+        at the loop's entry, so its push is a plain store; inside a `while` it grows."""
+        if not scalar:
+            return [untyped(gast.Expr(value=gast.Call(func=N.attribute(N.name(tape), "append"), args=[value],
+                                                      keywords=[])))]
+        n = tape + "_n"
+        loop = self.enclosing_loop(block)
+        if loop is not None and isinstance(loop.loop, gast.While):
+            return [untyped(N.assign([tape, n], N.call("tape_push", N.name(tape), N.name(n), value)))]
+        if loop is not None:
+            self.reserved.setdefault(loop.id, []).append(tape)
+        return [untyped(N.assign(gast.Subscript(value=N.name(tape), slice=N.name(n), ctx=gast.Store()), value)),
+                untyped(N.assign(n, gast.BinOp(left=N.name(n), op=gast.Add(), right=N.const(1))))]
+
+    @staticmethod
+    def enclosing_loop(block):
+        return next((b for b in block.ancestors() if b.loop is not None), None)
+
+    def reserve(self, loop_stmt):
+        """Before a `for` loop: room on every scalar tape its body pushes, once per entry."""
+        body = loop_stmt.blocks[0]
+        tapes = sorted(set(self.reserved.get(body.id, ())))
+        if not tapes:
+            return []
+        trips = N.call("trip_count", *loop_stmt.iter.args)      # resolve writes range(start, stop, step)
+        out = [untyped(N.assign(f"n_reserve{body.id}", trips))]
+        for tape in tapes:
+            out.append(untyped(N.assign(tape, N.call("tape_reserve", N.name(tape), N.name(tape + "_n"),
+                                                      N.name(f"n_reserve{body.id}")))))
+        return out
+
+    def pop_value(self, tape, target, scalar):
+        if not scalar:
+            return [untyped(N.assign(target, gast.Call(func=N.attribute(N.name(tape), "pop"), args=[],
+                                                         keywords=[])))]
+        n = tape + "_n"
+        return [untyped(N.assign(n, gast.BinOp(left=N.name(n), op=gast.Sub(), right=N.const(1)))),
+                untyped(N.assign(target, N.subscript(N.name(tape), N.name(n))))]
+
+    def pop(self, name, tape):
+        return self.pop_value(tape, N.name(name, store=True), self.is_scalar(name))
+
     def push(self, name, block, kind):
-        tape = self.tapes[(name, block.id, kind)]
-        return untyped(gast.Expr(value=gast.Call(func=N.attribute(N.name(tape), "append"), args=[N.name(name)],
-                                                 keywords=[])))
+        return self.push_value(self.tapes[(name, block.id, kind)], N.name(name), self.is_scalar(name), block)
 
 
 def untyped(stmt):
