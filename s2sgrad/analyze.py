@@ -9,7 +9,7 @@ import numpy as np
 from . import primitives as P
 from .element_ops import DYN, UNKNOWN
 from .errors import ShapeError
-from .normalize import names_in, targets_of
+from .normalize import is_custom, names_in, targets_of
 
 DTYPE_NAMES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_"}
 # Attributes that may hold runtime integers (indices, allocation shapes).
@@ -100,6 +100,8 @@ class Typer:
         return values
 
     def assign(self, stmt):
+        if is_custom(stmt):                        # a custom bprop is typed where the backward runs it
+            return
         if isinstance(stmt, gast.Expr):           # setitem: checks the index, defines nothing new
             self.type_expr(stmt.value)
             return
@@ -169,6 +171,12 @@ def dependencies(stmts):
         if isinstance(stmt, (gast.If, gast.For, gast.While)):
             yield from dependencies(stmt.body)
             yield from dependencies(stmt.orelse)
+            continue
+        if is_custom(stmt):                        # outputs depend on inputs through the custom bprop
+            yield stmt.custom["outputs"], [n for n in stmt.custom["inputs"] if n]
+            continue
+        if getattr(stmt, "no_grad", False):
+            yield targets_of(stmt), []
             continue
         value = stmt.value
         if isinstance(value, gast.Name):

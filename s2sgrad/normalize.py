@@ -13,8 +13,15 @@ def names_in(node):
     return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
+def is_custom(stmt):
+    """The marker of a custom-bprop cell (see resolve.call_custom_bprop)."""
+    return isinstance(stmt, gast.Expr) and hasattr(stmt, "custom")
+
+
 def targets_of(stmt):
     """Names a simple statement defines (a setitem defines its array anew)."""
+    if is_custom(stmt):
+        return []
     if isinstance(stmt, gast.Expr):
         return [stmt.value.args[0].id]
     target = stmt.targets[0]
@@ -49,6 +56,9 @@ def _block(stmts, names):
                            type_comment=None)
         elif isinstance(stmt, gast.While):
             new = gast.While(test=stmt.test, body=_block(stmt.body, names), orelse=[])
+        elif is_custom(stmt):
+            new = gast.Expr(value=stmt.value)
+            new.custom = dict(stmt.custom, bprop=_block(stmt.custom["bprop"], names))
         elif isinstance(stmt, gast.Expr):
             new = gast.Expr(value=_flatten_call(stmt.value, stmt.value.args[0].id, names, out, stmt.lineno))
         else:
@@ -58,6 +68,7 @@ def _block(stmts, names):
             new = N.assign(stmt.targets[0], value)
             new.merge = getattr(stmt, "merge", False)
         new.lineno = stmt.lineno
+        new.no_grad = getattr(stmt, "no_grad", False)
         out.append(new)
     return out
 
@@ -90,7 +101,12 @@ def _drop_dead(body, live_out):
     while True:
         used = set(live_out)
         for s in _statements(body):
-            if isinstance(s, gast.Assign):
+            if is_custom(s):
+                c = s.custom
+                used |= {n for n in c["inputs"] + c["outputs"] if n}
+                for b in c["bprop"]:
+                    used |= names_in(b.value)
+            elif isinstance(s, gast.Assign):
                 used |= names_in(s.value)
             elif isinstance(s, gast.Expr):
                 used |= names_in(s.value)
@@ -108,7 +124,7 @@ def _drop_dead(body, live_out):
                 if isinstance(s, gast.Assign) and not any(t in used for t in targets_of(s)):
                     dropped[0] = True
                     continue
-                if isinstance(s, gast.Expr) and targets_of(s)[0] not in used:
+                if isinstance(s, gast.Expr) and not is_custom(s) and targets_of(s)[0] not in used:
                     dropped[0] = True
                     continue
                 if isinstance(s, (gast.If, gast.For, gast.While)):

@@ -142,6 +142,13 @@ def same_value(a, b):
     return False
 
 
+def mark_not_differentiated(stmt):
+    """Statements of a custom-bprop cell's construct: forward only."""
+    stmt.no_grad = True
+    for child in getattr(stmt, "body", []) + getattr(stmt, "orelse", []):
+        mark_not_differentiated(child)
+
+
 def bound_names(target):
     """Names an assignment target rebinds (`y[i] = ...` rebinds nothing)."""
     if isinstance(target, gast.Name):
@@ -792,6 +799,8 @@ class Resolver:
         if op_spec is not None:
             return self.prim_call(op_spec, args, kwargs, node, getattr(obj, "__name__", type(obj).__name__))
         if isinstance(obj, Cell):
+            if getattr(type(obj), "bprop", None) is not None:
+                return self.call_custom_bprop(obj, args, kwargs, node)
             return self.call_function(type(obj).construct, obj, args, kwargs, node)
         if isinstance(obj, types.MethodType) and isinstance(obj.__self__, Cell):
             return self.call_function(obj.__func__, obj.__self__, args, kwargs, node)
@@ -812,6 +821,47 @@ class Resolver:
         raise self.error(ResolveError, f"cannot differentiate a call to {getattr(obj, '__qualname__', repr(obj))[:60]}",
                          node, "call a primitive from s2sgrad.ops, a NumPy function, a sub-cell, or a helper "
                          "function defined in a .py file")
+
+    def call_custom_bprop(self, cell, args, kwargs, node):
+        """A Cell with `bprop(self, *inputs, out, dout)`: its construct runs in the forward
+        without being differentiated; a marker statement carries the resolved bprop,
+        which the reverse stage splices in as the region's backward (MindSpore's rule)."""
+        if kwargs:
+            raise self.error(UnsupportedSyntaxError, "a cell with a custom bprop takes positional arguments only",
+                             node)
+        inputs = [self.named(v, "x") for v in args]
+        start = len(self.stmts)
+        out = self.named(self.call_function(type(cell).construct, cell, inputs, {}, node), "out")
+        for stmt in self.stmts[start:]:
+            mark_not_differentiated(stmt)
+        outputs = out.items if isinstance(out, Tup) else [out]
+        douts = [Dyn(N.name(self.names.fresh("dout"))) for _ in outputs]
+        dout = Tup(douts) if isinstance(out, Tup) else douts[0]
+        saved, self.stmts = self.stmts, []
+        grads = self.call_function(type(cell).bprop, cell, inputs + [out, dout], {}, node)
+        grads = grads.items if isinstance(grads, Tup) else [grads]
+        if len(grads) != len(inputs):
+            raise self.error(ResolveError, f"{type(cell).__name__}.bprop returns {len(grads)} gradients for "
+                             f"{len(inputs)} inputs", node, "return one gradient per input of construct, as a tuple")
+        grads = [self.named(g, "dx") for g in grads]
+        bprop_stmts, self.stmts = self.stmts, saved
+        if any(isinstance(s, (gast.If, gast.For, gast.While)) for s in bprop_stmts):
+            raise self.error(UnsupportedSyntaxError, "control flow on runtime values inside bprop is not supported",
+                             node, "write bprop as straight-line code")
+        marker = gast.Expr(value=N.const(None))
+        marker.custom = dict(inputs=[v.node.id if isinstance(v, Dyn) else None for v in inputs],
+                             outputs=[v.node.id for v in outputs], dout=[d.node.id for d in douts],
+                             bprop=bprop_stmts, grads=[g.node if isinstance(g, Dyn) else None for g in grads])
+        self._append(marker)
+        return out
+
+    def named(self, value, base):
+        """A value with every runtime part bound to a name."""
+        if isinstance(value, Tup):
+            return Tup([self.named(v, base) for v in value.items])
+        if isinstance(value, Dyn) and not isinstance(value.node, gast.Name):
+            return self.emit(base, value.node)
+        return value
 
     def call_runtime_builtin(self, obj, args, kwargs, node):
         """Builtins and math functions applied to runtime values."""

@@ -27,7 +27,7 @@ from . import surface
 from .analyze import is_active
 from .errors import S2SGradError
 from .lowering import Lowerer
-from .normalize import names_in, targets_of
+from .normalize import is_custom, names_in, targets_of
 
 
 def all_axes_but(axis, ndim):
@@ -241,16 +241,37 @@ class Reverser:
                     node.lineno = stmt.lineno
                     node.blocks = stmt.blocks
                     out.append(node)
+            elif is_custom(stmt):
+                out += self.reverse_custom(stmt, block)
+            elif getattr(stmt, "no_grad", False):
+                pass
             elif getattr(stmt, "merge", False) and isinstance(stmt.value, (gast.Name, gast.Constant)):
                 out += self.reverse_copy(stmt, block)
             elif is_active(stmt, self.analysis) and self.differentiable(stmt):
                 out += self.reverse_primitive(stmt, block)
-            if isinstance(stmt, gast.Expr):         # a write: its old element may need restoring
+            if isinstance(stmt, gast.Expr) and not is_custom(stmt):   # a write: its old element may need restoring
                 marker = untyped(gast.Expr(value=N.const(None)))
                 marker.restore = stmt
                 out.append(marker)
         block.reverse = out
         return out
+
+    def reverse_custom(self, stmt, block):
+        """A custom-bprop cell: dout is the adjoint of its outputs; its bprop's results
+        are the contributions to its inputs."""
+        c = stmt.custom
+        if not any(self.adjoint_of(o) is not None for o in c["outputs"]) and not self.dry:
+            return []
+        out = []
+        for o, d in zip(c["outputs"], c["dout"]):
+            self.typer.avals[d] = self.analysis.avals[o]
+            adj = self.adjoint_of(o)
+            out.append(N.assign(d, adj if adj is not None else N.call("zeros_like", N.name(o))))
+        out += [copy.deepcopy(b) for b in c["bprop"]]
+        for x, g in zip(c["inputs"], c["grads"]):
+            if x is not None and g is not None and x in self.analysis.varied:
+                out += self.contribute(x, g, block)
+        return self.lined(out, stmt)
 
     @staticmethod
     def differentiable(stmt):
@@ -576,6 +597,8 @@ class Taper:
                     new = gast.While(test=stmt.test, body=body, orelse=[])
                 new.lineno = stmt.lineno
                 out.append(new)
+            elif is_custom(stmt):
+                continue                       # its construct's statements are already in the forward
             else:
                 for write, tape, scalar in self.restores:
                     if write is stmt:            # save the element this write overwrites
