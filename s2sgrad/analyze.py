@@ -146,6 +146,10 @@ class Typer:
 
 def unify(old, new, name, loc):
     """The one type of a variable assigned on several paths or iterations."""
+    for weak, strong in ((old, new), (new, old)):
+        if not isinstance(weak, P.AVal) and isinstance(strong, P.AVal) and strong.ndim:
+            raise ShapeError(f"`{name}` is a number on one path and an array {strong} on another; a variable "
+                             "must keep one type", loc, "give it an array value on every path (e.g. np.full(...))")
     if not isinstance(old, P.AVal):
         return new if isinstance(new, P.AVal) else old
     if not isinstance(new, P.AVal):
