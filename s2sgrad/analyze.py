@@ -47,6 +47,8 @@ class Typer:
                 return len(P.shape_of(aval))
             if node.attr == "size":
                 return int(np.prod(P.shape_of(aval)))
+            if node.attr == "dtype":
+                return P.dtype_of(aval) if isinstance(aval, P.AVal) else np.result_type(aval)
         if isinstance(node, gast.Subscript):
             base, index = self.static(node.value, dynamic), self.static(node.slice, dynamic)
             value = base[index]

@@ -651,7 +651,7 @@ class Resolver:
             except AttributeError:
                 raise self.error(ResolveError, f"{self.describe(base)} has no attribute '{node.attr}'", node) from None
         if isinstance(base, Dyn):
-            if node.attr in ("shape", "ndim", "size"):
+            if node.attr in ("shape", "ndim", "size", "dtype"):
                 return Dyn(N.attribute(base.node, node.attr))
             if node.attr == "T":
                 return self.prim_call(surface.spec("transpose", perm=None), [base], {}, node)
@@ -809,8 +809,9 @@ class Resolver:
             special = self.call_runtime_builtin(obj, args, kwargs, node)
             if special is not None:
                 return special
+        from .tensor import Tensor
         static_call = (obj in _STATIC_BUILTINS or getattr(obj, "__module__", None) == "math"
-                       or (isinstance(obj, type) and issubclass(obj, Primitive)))
+                       or (isinstance(obj, type) and issubclass(obj, (Primitive, Tensor))))
         if static_call and all_static:
             try:
                 return self.wrap_static(obj(*[a.obj for a in args], **{k: v.obj for k, v in kwargs.items()}))
