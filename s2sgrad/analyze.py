@@ -9,11 +9,15 @@ import numpy as np
 from . import primitives as P
 from .element_ops import DYN, UNKNOWN
 from .errors import ShapeError
+from .surface import FOLD_BINOPS
 from .normalize import is_custom, names_in, targets_of
 
 DTYPE_NAMES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_"}
 # Attributes that may hold runtime integers (indices, allocation shapes).
 DYNAMIC_ATTRS = {"index", "shape"}
+
+
+INT_ARITHMETIC = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b}
 
 
 class NotStatic(Exception):
@@ -55,6 +59,12 @@ class Typer:
             return DYN if value is UNKNOWN else value
         if isinstance(node, gast.Name) and node.id in self.known:
             return self.known[node.id]
+        if isinstance(node, gast.Call) and getattr(node.func, "id", None) in INT_ARITHMETIC:
+            args = [self.static(a, dynamic) for a in node.args]
+            return DYN if DYN in args else INT_ARITHMETIC[node.func.id](*args)
+        if isinstance(node, gast.BinOp) and type(node.op) in FOLD_BINOPS:
+            left, right = self.static(node.left, dynamic), self.static(node.right, dynamic)
+            return DYN if DYN in (left, right) else FOLD_BINOPS[type(node.op)](left, right)
         if dynamic:
             if isinstance(node, gast.Slice):
                 parts = [None if p is None else self.static(p, True) for p in (node.lower, node.upper, node.step)]

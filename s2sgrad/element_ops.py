@@ -91,7 +91,8 @@ zeros = primitive("zeros", 0, alloc_rule, attrs=("shape", "dtype"), differentiab
 ones = primitive("ones", 0, alloc_rule, attrs=("shape", "dtype"), differentiable=False)
 empty = primitive("empty", 0, alloc_rule, attrs=("shape", "dtype"), differentiable=False)
 full = primitive("full", 0, full_rule, attrs=("shape", "value", "dtype"), differentiable=False)
-copy = primitive("copy", 1, P.same_rule)
+copy = primitive("copy", 1, P.same_rule,
+                 lower=lambda args, an, avals, at: args[0] if shape_of(avals[0]) == () else N.call("copy", args[0]))
 logical_and = primitive("logical_and", 2, logical_rule, differentiable=False)
 logical_or = primitive("logical_or", 2, logical_rule, differentiable=False)
 logical_not = primitive("logical_not", 1, logical_rule, differentiable=False)

@@ -68,6 +68,15 @@ def _not_flag(flag):
     return gast.UnaryOp(op=gast.Not(), operand=N.name(flag))
 
 
+def _locate(nodes, origin):
+    """New nodes carry the loop's position, for error messages."""
+    for node in nodes:
+        for n in gast.walk(node):
+            if "lineno" in getattr(n, "_attributes", ()) and getattr(n, "lineno", None) is None:
+                gast.copy_location(n, origin)
+    return nodes
+
+
 def _rewrite_loop(loop, counter):
     has_break = _contains(loop.body, gast.Break)
     has_jump = has_break or _contains(loop.body, gast.Continue)
@@ -81,7 +90,7 @@ def _rewrite_loop(loop, counter):
     if isinstance(loop, gast.While):
         test = gast.BoolOp(op=gast.And(), values=[loop.test, _not_flag(flag)]) if has_break else loop.test
         new = gast.copy_location(gast.While(test=test, body=body, orelse=[]), loop)
-        return [init, new] if has_break else [new]
+        return _locate([init, new] if has_break else [new], loop)
     if not has_break:
         loop.body = body
         return [loop]
@@ -102,10 +111,7 @@ def _rewrite_loop(loop, counter):
     # the index advances even when the body ends early through `continue`
     new = gast.While(test=test, body=body + [gast.copy_location(step_stmt, loop)], orelse=[])
     start_stmt = gast.copy_location(N.assign(N.name(index, store=True), start), loop)
-    for n in gast.walk(new):
-        if getattr(n, "lineno", None) is None and hasattr(n, "_attributes") and "lineno" in n._attributes:
-            gast.copy_location(n, loop)
-    return [init, start_stmt, gast.copy_location(new, loop)]
+    return _locate([init, start_stmt, gast.copy_location(new, loop)], loop)
 
 
 def _structure_loops(stmt, counter):

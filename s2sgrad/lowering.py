@@ -45,8 +45,8 @@ class Lowerer:
         args = [self.lower(a) for a in operands]
         if prim.elementwise:
             strong = [P.dtype_of(a) for a in avals if isinstance(a, P.AVal)]
-            if strong:
-                dtype = np.result_type(*strong)
+            if strong:       # weak Python constants take part as NumPy 2 does: int64 * 0.5 is float64
+                dtype = np.result_type(*strong, *[a for a in avals if not isinstance(a, P.AVal)])
                 args = [a if self.keep_int_exponent(prim, i, a, avals) else P.dtype_cast(a, dtype)
                         if isinstance(a, gast.Constant) else a for i, a in enumerate(args)]
         if prim.lower is not None:

@@ -247,6 +247,8 @@ class Resolver:
                 for name, arr in self.consts.values():
                     if name == node_.id and arr.ndim == 0:
                         return N.const(arr.item())
+            if isinstance(node_, gast.Call):         # runtime arithmetic, e.g. np.zeros(n - k + 1)
+                return self.emit("n", node_).node
             return node_
         raise self.error(ResolveError, f"{what} needs a constant here, got {self.describe(value)}", node)
 
@@ -745,6 +747,9 @@ class Resolver:
         left, right = self.ev(node.left, frame), self.ev(node.comparators[0], frame)
         if isinstance(left, Static) and isinstance(right, Static):
             return Static(_FOLD_CMP[type(node.ops[0])](left.obj, right.obj))
+        if isinstance(node.ops[0], (gast.Is, gast.IsNot)) and Static(None) in (left, right):
+            # a runtime value is never None
+            return Static(isinstance(node.ops[0], gast.IsNot))
         prim = surface.COMPARE.get(type(node.ops[0]))
         if prim is None:
             raise self.error(UnsupportedSyntaxError, "this comparison needs constant operands", node)
@@ -913,6 +918,8 @@ class Resolver:
     def _as_value(self, v):
         if isinstance(v, (Static, Dyn, Tup, Method)):
             return v
+        if isinstance(v, (tuple, list)) and any(isinstance(e, (Static, Dyn, Tup)) for e in v):
+            return Tup([self._as_value(e) for e in v])      # x.reshape(n, -1): variadic arguments
         return self.wrap_static(v)
 
     # -- entry -----------------------------------------------------------------------

@@ -441,6 +441,7 @@ class Taper:
         self.value_reads(backward, arrays_read)
         for g in lowered_grads:
             self.value_reads([gast.Expr(value=g)], arrays_read)
+        self.add_viewed_arrays(arrays_read)
         backward = self.place_restores(backward, arrays_read)
         residuals = set()
         self.collect_reads(backward, top, residuals, extra=lowered_grads)
@@ -503,6 +504,22 @@ class Taper:
                 visit(stmt.targets[0].slice)
             else:
                 visit(stmt.value if not isinstance(stmt, gast.AugAssign) else stmt.value)
+
+    def add_viewed_arrays(self, arrays_read):
+        """Reading a slice of y (a view) reads y's memory: y's writes must be undone too."""
+        views = []
+        for block in self.rev.blocks:
+            for stmt in block.stmts:
+                if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) \
+                        and stmt.value.func.id == "getitem" and not self.is_scalar(targets_of(stmt)[0]):
+                    views.append((targets_of(stmt)[0], stmt.value.args[0].id))
+        changed = True
+        while changed:
+            changed = False
+            for view, base in views:
+                if view in arrays_read and base not in arrays_read:
+                    arrays_read.add(base)
+                    changed = True
 
     def place_restores(self, stmts, arrays_read):
         """Each write whose array the backward reads gets its old element back from a

@@ -134,6 +134,15 @@ class Tensor:
     def __rmatmul__(self, other):
         return apply_op(MATMUL_OP, (other, self))
 
+    def __setitem__(self, index, value):
+        self._data[to_array(index)] = to_array(value)
+
+    def copy(self):
+        return Tensor._from_array(self._data.copy())
+
+    def __abs__(self):
+        return wrap(np.abs(self._data))
+
     def __neg__(self):
         return apply_op(spec("neg"), (self,))
 

@@ -13,7 +13,7 @@ def getitem(z, x, index):
 
 @adjoint(E.setitem)
 def setitem(z, x, value, index):
-    d[value] = d[x][index]
+    d[value] = copy(d[x][index])      # a copy: the next line zeroes what a view would see
     d[x][index] = 0
 
 
