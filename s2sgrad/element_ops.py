@@ -98,6 +98,7 @@ logical_or = primitive("logical_or", 2, logical_rule, differentiable=False)
 logical_not = primitive("logical_not", 1, logical_rule, differentiable=False)
 to_scalar = primitive("to_scalar", 1, scalar_cast_rule, attrs=("dtype",))
 stop_gradient = primitive("stop_gradient", 1, P.same_rule, differentiable=False)
+outer = primitive("outer", 2, lambda x, y: AVal(P.result_dtype(x, y), shape_of(x) + shape_of(y)))
 
 # Allocation and copying: arrays these create may be written in place.
 FRESH = {"zeros", "ones", "empty", "full", "copy", "zeros_like", "ones_like"}
@@ -145,6 +146,10 @@ def _stop_gradient(x):
     return x
 
 
+def _outer(x, y):
+    return np.outer(x, y)
+
+
 def _setitem(x, value, index):
     x[index] = value
 
@@ -152,7 +157,7 @@ def _setitem(x, value, index):
 def _register():
     from numba.extending import register_jitable
     for prim in (zeros, ones, empty, full, copy, logical_and, logical_or, logical_not, to_scalar,
-                 stop_gradient):
+                 stop_gradient, outer):
         kernel = globals()[f"_{prim.name}"]
         kernel.__name__ = prim.name
         prim.kernel = register_jitable(kernel)
@@ -162,7 +167,7 @@ def _register():
 _register()
 setitem.eager = _setitem
 KERNELS = {p.name: p.kernel for p in (zeros, ones, empty, full, copy, logical_and, logical_or, logical_not,
-                                      to_scalar, stop_gradient)}
+                                      to_scalar, stop_gradient, outer)}
 
 
 # -- tapes of scalars: growable arrays (typed Lists hold arrays) ----------------------

@@ -48,6 +48,10 @@ STATIC_HELPERS = {"all_axes_but": all_axes_but, "inverse_permutation": inverse_p
 AVAL_HELPERS = {"dtype_of": dtype_of}
 
 
+STATIC_COMPARE = {"equal": lambda a, b: a == b, "not_equal": lambda a, b: a != b,
+                  "logical_and": lambda a, b: a and b, "logical_or": lambda a, b: a or b}
+
+
 def static_node(value):
     if isinstance(value, np.dtype):
         return N.name(value.name if value != np.bool_ else "bool_")
@@ -306,6 +310,8 @@ class Reverser:
         env[params[0]] = N.name(outs[0]) if prim.n_out == 1 else N.tuple_([N.name(o) for o in outs])
         out = []
         for tstmt in self.fold_ifs(tree.body, env):
+            if isinstance(tstmt, gast.Pass):
+                continue
             target = tstmt.targets[0] if isinstance(tstmt, gast.Assign) else tstmt.target
             in_place = isinstance(target.value, gast.Subscript)      # d[x][index] (+)= ...
             d_ref = target.value if in_place else target
@@ -343,6 +349,8 @@ class Reverser:
     def static(self, node):
         if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.Not):
             return not self.static(node.operand)
+        if isinstance(node, gast.Call) and node.func.id in STATIC_COMPARE:      # x.ndim == 1 in a template
+            return STATIC_COMPARE[node.func.id](*[self.static(a) for a in node.args])
         return self.typer.static(node)
 
     def substitute(self, node, env):
@@ -378,6 +386,9 @@ class Reverser:
         if isinstance(node, gast.Compare):
             left, right = self.substitute(node.left, env), self.substitute(node.comparators[0], env)
             return N.call(surface.COMPARE[type(node.ops[0])], left, right)
+        if isinstance(node, gast.BoolOp):
+            values = [self.substitute(v, env) for v in node.values]
+            return N.call("logical_and" if isinstance(node.op, gast.And) else "logical_or", *values)
         if isinstance(node, gast.Call):
             fname = node.func.id
             args = [self.substitute(a, env) for a in node.args]

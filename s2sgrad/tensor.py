@@ -126,7 +126,11 @@ class Tensor:
         op = METHODS.get(name)
         if op is None:
             raise AttributeError(f"'Tensor' object has no attribute '{name}'")
-        return lambda *args, **kwargs: apply_op(op, (self,) + args, kwargs, f"Tensor.{name}")
+        def method(*args, **kwargs):
+            # np.sum(tensor, ...) calls tensor.sum(axis, dtype=None, out=None, ...)
+            kwargs = {k: v for k, v in kwargs.items() if not (k in ("dtype", "out") and v is None)}
+            return apply_op(op, (self,) + args, kwargs, f"Tensor.{name}")
+        return method
 
     def __matmul__(self, other):
         return apply_op(MATMUL_OP, (self, other))

@@ -25,3 +25,9 @@ def copy(z, x):
 @adjoint(E.to_scalar)
 def to_scalar(z, x, dtype):
     d[x] = cast(d[z], dtype_of(x))
+
+
+@adjoint(E.outer)
+def outer(z, x, y):
+    d[x] = matmul(d[z], y, False, False)
+    d[y] = matmul(x, d[z], False, False)
