@@ -103,3 +103,28 @@ class SequentialCell(Cell):
         for cell in self.cell_list:
             x = cell(x)
         return x
+
+
+class CellList(Cell):
+    """A list of cells, registered as "0", "1", ...; `for cell in self.cells:` in construct
+    is unrolled while resolving."""
+
+    def __init__(self, args=None):
+        super().__init__()
+        object.__setattr__(self, "cell_list", ())
+        for cell in args or ():
+            self.append(cell)
+
+    def append(self, cell):
+        setattr(self, str(len(self.cell_list)), cell)
+        object.__setattr__(self, "cell_list", self.cell_list + (cell,))
+        return self
+
+    def __getitem__(self, i):
+        return self.cell_list[i]
+
+    def __len__(self):
+        return len(self.cell_list)
+
+    def __iter__(self):
+        return iter(self.cell_list)
