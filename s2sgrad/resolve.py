@@ -213,7 +213,8 @@ class Resolver:
         return Dyn(N.name(name))
 
     def _append(self, stmt):
-        stmt.lineno = self.lineno
+        # an operation keeps the line it was written on, even when a caller names its result
+        stmt.lineno = getattr(getattr(stmt, "value", None), "source_key", None) or self.lineno
         self.stmts.append(stmt)
 
     @staticmethod
@@ -909,6 +910,7 @@ class Resolver:
         call = N.call(prim.name, *[self.as_operand(v, node, what) for v in operands],
                       *[self.as_attr(self._as_value(attrs[a]), node, what) for a in prim.attrs])
         call.lineno, call.col_offset = node.lineno, node.col_offset
+        call.source_key = self.lineno
         if op_spec.output is not None:
             return self.emit(prim.name, call).items[op_spec.output]
         if prim.n_out > 1:
