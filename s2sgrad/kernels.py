@@ -5,6 +5,8 @@ Rules that keep float32 programs float32 under Numba (which, unlike NumPy 2, doe
 not treat Python scalars as weak): constants come from `const_like`, never bare
 literals mixed with arrays.
 """
+import math
+
 import numpy as np
 from numba import types
 from numba.extending import overload
@@ -133,7 +135,8 @@ def sum_axis(x, axis):
 
 
 def sum_axis_keep(x, axis):
-    return np.expand_dims(np.sum(x, axis=axis), axis)
+    # np.asarray: the sum of a 1-d array is a scalar, which expands to shape (1,)
+    return np.expand_dims(np.asarray(np.sum(x, axis=axis)), axis)
 
 
 def fill(shape, value):
@@ -252,13 +255,297 @@ def one_hot(indices, depth, on_value, off_value, dtype):
     return out.reshape(indices.shape + (depth,))
 
 
+# -- more elementwise ----------------------------------------------------------
+# `abs` and `round` shadow the builtins in this module on purpose: a kernel is
+# named after its primitive. Nothing here calls the builtins.
+
+def maximum(x, y):
+    return np.maximum(x, y)
+
+
+def minimum(x, y):
+    return np.minimum(x, y)
+
+
+def abs(x):
+    return np.abs(x)
+
+
+def sin(x):
+    return np.sin(x)
+
+
+def cos(x):
+    return np.cos(x)
+
+
+def tan(x):
+    return np.tan(x)
+
+
+def sign(x):
+    return np.sign(x)
+
+
+def floor(x):
+    return np.floor(x)
+
+
+def round(x):
+    """Half to even, like np.round; np.rint keeps float32 scalars float32 under Numba."""
+    return np.rint(x)
+
+
+def clip(x, min_value, max_value):
+    return np.minimum(np.maximum(x, const_like(x, min_value)), const_like(x, max_value))
+
+
+def select(cond, x, y):
+    return np.where(cond, x, y)
+
+
+def select_scalar(cond, x, y):
+    """`select` when every operand is a scalar (np.where would give a 0-d array)."""
+    return x if cond else y
+
+
+def erf(x):
+    """The error function, elementwise. NumPy has none: this loops over math.erf here,
+    and Numba compiles the typed loop in `_erf_numba`."""
+    arr = np.asarray(x)
+    dtype = arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.dtype(np.float64)
+    if arr.ndim == 0:
+        return dtype.type(math.erf(arr))
+    out = np.empty(arr.shape, dtype)
+    for idx in np.ndindex(arr.shape):
+        out[idx] = math.erf(arr[idx])
+    return out
+
+
+@overload(erf)
+def _erf_numba(x):
+    if isinstance(x, types.Array):
+        cls = np.dtype(str(x.dtype)).type if isinstance(x.dtype, types.Float) else np.float64
+
+        def impl(x):
+            flat = np.ascontiguousarray(x).ravel()
+            out = np.empty(flat.size, cls)
+            for i in range(flat.size):
+                out[i] = math.erf(flat[i])
+            return out.reshape(x.shape)
+        return impl
+    if isinstance(x, (types.Float, types.Integer, types.Boolean)):
+        return lambda x: math.erf(x)
+
+
+# -- reductions along one axis, on arrays seen as (pre, n, post) ------------------
+# A lowering reshapes the operand around the reduced axis (shapes are static) and
+# reshapes the (pre, post) result back; multi-axis forms chain these.
+
+def first(x):
+    """The only element of a one-element array, as a scalar."""
+    return x.ravel()[0]
+
+
+def max_all(x):
+    return np.max(x)
+
+
+def min_all(x):
+    return np.min(x)
+
+
+def argmax_all(x):
+    return np.argmax(x)
+
+
+def argmin_all(x):
+    return np.argmin(x)
+
+
+def max_mid(x):
+    """Maximum over axis 1 of a (pre, n, post) array, n >= 1; NaN wins, as in np.max."""
+    pre, n, post = x.shape
+    out = np.empty((pre, post), x.dtype)
+    for i in range(pre):
+        for k in range(post):
+            out[i, k] = x[i, 0, k]
+        for j in range(1, n):
+            for k in range(post):
+                v = x[i, j, k]
+                if v > out[i, k] or v != v:
+                    out[i, k] = v
+    return out
+
+
+def min_mid(x):
+    pre, n, post = x.shape
+    out = np.empty((pre, post), x.dtype)
+    for i in range(pre):
+        for k in range(post):
+            out[i, k] = x[i, 0, k]
+        for j in range(1, n):
+            for k in range(post):
+                v = x[i, j, k]
+                if v < out[i, k] or v != v:
+                    out[i, k] = v
+    return out
+
+
+def argmax_mid(x):
+    """Index of the first maximum (or first NaN) over axis 1 of a (pre, n, post) array."""
+    pre, n, post = x.shape
+    out = np.zeros((pre, post), np.int64)
+    for i in range(pre):
+        for k in range(post):
+            best = x[i, 0, k]
+            if best != best:
+                continue
+            for j in range(1, n):
+                v = x[i, j, k]
+                if v != v:
+                    out[i, k] = j
+                    break
+                if v > best:
+                    best = v
+                    out[i, k] = j
+    return out
+
+
+def argmin_mid(x):
+    pre, n, post = x.shape
+    out = np.zeros((pre, post), np.int64)
+    for i in range(pre):
+        for k in range(post):
+            best = x[i, 0, k]
+            if best != best:
+                continue
+            for j in range(1, n):
+                v = x[i, j, k]
+                if v != v:
+                    out[i, k] = j
+                    break
+                if v < best:
+                    best = v
+                    out[i, k] = j
+    return out
+
+
+def logsumexp_mid(x):
+    """log(sum(exp(x))) over axis 1 of a (pre, n, post) float array, shifted by the maximum."""
+    pre, n, post = x.shape
+    m = max_mid(x)
+    out = np.empty((pre, post), x.dtype)
+    for i in range(pre):
+        for k in range(post):
+            mk = m[i, k]
+            if not np.isfinite(mk):        # all -inf, or an inf or NaN present
+                out[i, k] = mk
+                continue
+            s = 0.0
+            for j in range(n):
+                s += np.exp(x[i, j, k] - mk)
+            out[i, k] = mk + np.log(s)
+    return out
+
+
+def logsumexp_all(x):
+    return logsumexp_mid(np.ascontiguousarray(x).reshape((1, x.size, 1)))[0, 0]
+
+
+def cumsum_mid(x, exclusive, reverse):
+    """Cumulative sum along axis 1 of a (pre, n, post) array (MindSpore CumSum's flags)."""
+    pre, n, post = x.shape
+    out = np.empty((pre, n, post), x.dtype)
+    acc = np.zeros(post, x.dtype)
+    for i in range(pre):
+        acc[:] = 0
+        for t in range(n):
+            j = n - 1 - t if reverse else t
+            for k in range(post):
+                if exclusive:
+                    out[i, j, k] = acc[k]
+                    acc[k] += x[i, j, k]
+                else:
+                    acc[k] += x[i, j, k]
+                    out[i, j, k] = acc[k]
+    return out
+
+
+# -- gather, slices, concatenation, contraction -----------------------------------
+
+def gather_mid(x, indices):
+    """x[:, indices, :] of a (pre, n, post) array; negative indices count from the end."""
+    pre, n, post = x.shape
+    out = np.empty((pre, indices.size, post), x.dtype)
+    for t in range(indices.size):
+        j = indices[t]
+        if j < 0:
+            j += n
+        if j < 0 or j >= n:
+            raise IndexError("gather: an index is out of range")
+        for i in range(pre):
+            for k in range(post):
+                out[i, t, k] = x[i, j, k]
+    return out
+
+
+def scatter_add_mid(g, indices, n):
+    """The adjoint of gather_mid: zeros (pre, n, post) with g[:, t, :] added at indices[t]."""
+    pre, m, post = g.shape
+    out = np.zeros((pre, n, post), g.dtype)
+    for t in range(m):
+        j = indices[t]
+        if j < 0:
+            j += n
+        for i in range(pre):
+            for k in range(post):
+                out[i, j, k] += g[i, t, k]
+    return out
+
+
+def slice_mid(x, start, stop):
+    return x[:, start:stop, :].copy()
+
+
+def unslice_mid(g, n, start):
+    """The adjoint of slice_mid: zeros (pre, n, post) holding g at [start, start + len)."""
+    out = np.zeros((g.shape[0], n, g.shape[2]), g.dtype)
+    out[:, start:start + g.shape[1], :] = g
+    return out
+
+
+def concat2(x, y, axis):
+    return np.concatenate((x, y), axis=axis)
+
+
+def bmm(a, b):
+    """Batched matrix product of (B, M, K) and (B, K, N) float arrays: einsum's core."""
+    nb, m, k = a.shape
+    n = b.shape[2]
+    out = np.empty((nb, m, n), a.dtype)
+    if m == 1 and n == 1:
+        for i in range(nb):
+            s = 0.0
+            for j in range(k):
+                s += a[i, 0, j] * b[i, j, 0]
+            out[i, 0, 0] = s
+        return out
+    for i in range(nb):
+        out[i] = np.dot(np.ascontiguousarray(a[i]), np.ascontiguousarray(b[i]))
+    return out
+
+
+_OVERLOADED = (const_like, erf, _erf_numba)   # Numba gets these through @overload
+
+
 def _make_jitable():
     """Let Numba compile calls to every kernel from generated code, while each stays
     a plain Python function for the `python` backend and eager calls."""
     import inspect
     from numba.extending import register_jitable
     for name, fn in list(globals().items()):
-        if inspect.isfunction(fn) and fn.__module__ == __name__ and fn is not const_like \
+        if inspect.isfunction(fn) and fn.__module__ == __name__ and fn not in _OVERLOADED \
                 and not name.startswith("_make") and not name.startswith("_const"):
             register_jitable(fn)
 

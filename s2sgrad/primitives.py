@@ -7,6 +7,7 @@ to simpler kernel calls. Its adjoint lives in `templates/`. Operators, NumPy cal
 Tensor methods, MindSpore primitives and functional ops all map onto this one set
 (`s2sgrad/lowering.py`), so no pass special-cases an operation.
 """
+import copy
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -87,13 +88,21 @@ def result_dtype(*args):
     return dt
 
 
+def broadcast_shapes(*shapes):
+    """np.broadcast_shapes, where a None dimension is a size known only at run time."""
+    ndim = max(len(s) for s in shapes)
+    out = []
+    for dims in zip(*[(1,) * (ndim - len(s)) + tuple(s) for s in shapes]):
+        known = {d for d in dims if d is not None and d != 1}
+        if len(known) > 1:
+            raise RuleError("operands could not be broadcast together with shapes "
+                            + " ".join(str(list(s)) for s in shapes))
+        out.append(known.pop() if known else (None if None in dims else 1))
+    return tuple(out)
+
+
 def broadcast_rule(*args):
-    try:
-        shape = np.broadcast_shapes(*[shape_of(a) for a in args])
-    except ValueError:
-        raise RuleError("operands could not be broadcast together with shapes "
-                        + " ".join(str(list(shape_of(a))) for a in args)) from None
-    return AVal(result_dtype(*args), shape)
+    return AVal(result_dtype(*args), broadcast_shapes(*[shape_of(a) for a in args]))
 
 
 def float_rule(x):
@@ -140,8 +149,18 @@ def mean_rule(x, axis, keep_dims):
 
 
 def matmul_rule(x, y, transpose_a, transpose_b):
-    if not (isinstance(x, AVal) and isinstance(y, AVal) and x.ndim == 2 and y.ndim == 2):
-        raise RuleError(f"MatMul takes two 2-d operands, got shapes {list(shape_of(x))} and {list(shape_of(y))}")
+    """2-d @ 2-d (with transposes), and np.dot's vector forms: 1-d @ 2-d, 2-d @ 1-d, 1-d @ 1-d."""
+    if not (isinstance(x, AVal) and isinstance(y, AVal) and 1 <= x.ndim <= 2 and 1 <= y.ndim <= 2):
+        raise RuleError(f"MatMul takes 1-d or 2-d operands, got shapes {list(shape_of(x))} and {list(shape_of(y))}")
+    if x.ndim == 1 or y.ndim == 1:          # a transpose flag on a 1-d operand does nothing, as .T does
+        xs = x.shape[::-1] if transpose_a else x.shape
+        ys = y.shape[::-1] if transpose_b else y.shape
+        k, k2 = xs[-1], ys[0]
+        if k != k2 and None not in (k, k2):
+            raise RuleError(f"dot: inner dimensions differ: {list(xs)} @ {list(ys)}")
+        if x.dtype != y.dtype or not np.issubdtype(x.dtype, np.floating):
+            raise RuleError(f"dot needs two float operands of one dtype, got {x.dtype} and {y.dtype}")
+        return AVal(x.dtype, xs[:-1] + ys[1:])
     m, k = x.shape[::-1] if transpose_a else x.shape
     k2, n = y.shape[::-1] if transpose_b else y.shape
     if k != k2:
@@ -247,6 +266,212 @@ def reduced_count_rule(x, axis):
     return AVal(float_rule(x).dtype, ())
 
 
+def static_shape(x, what):
+    """x's shape, which the lowering of `what` needs to know while transpiling."""
+    shape = shape_of(x)
+    if any(s is None for s in shape):
+        raise RuleError(f"{what} needs operands whose shapes are known while transpiling, got {list(shape)}")
+    return shape
+
+
+def one_axis(axis, ndim, what):
+    """A single axis as a non-negative int."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise RuleError(f"{what} takes a single int axis, got {axis!r}")
+    if not -ndim <= axis < ndim:
+        raise RuleError(f"{what}: axis {axis} is out of range for a {ndim}-d operand")
+    return int(axis) % ndim
+
+
+def select_rule(cond, x, y):
+    """Select / where: the three operands broadcast; the result has x's and y's dtype."""
+    return AVal(result_dtype(x, y), broadcast_rule(cond, x, y).shape)
+
+
+def clip_rule(x, min_value, max_value):
+    return same_rule(x)
+
+
+def tile_layout(shape, multiples):
+    """Shape and multiples padded with leading 1s to one length (MindSpore Tile, np.tile)."""
+    multiples = (multiples,) if isinstance(multiples, (int, np.integer)) else tuple(multiples)
+    if any(isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 0 for m in multiples):
+        raise RuleError(f"Tile: multiples must be non-negative ints, got {list(multiples)}")
+    n = max(len(shape), len(multiples))
+    return ((1,) * (n - len(shape)) + tuple(shape),
+            (1,) * (n - len(multiples)) + tuple(int(m) for m in multiples))
+
+
+def tile_rule(x, multiples):
+    shape, multiples = tile_layout(static_shape(x, "Tile"), multiples)
+    return AVal(same_rule(x).dtype, tuple(s * m for s, m in zip(shape, multiples)))
+
+
+def untile_rule(g, x, multiples):
+    return AVal(same_rule(g).dtype, shape_of(x))
+
+
+def squeeze_shape(shape, axis):
+    if axis is None or axis == ():
+        return tuple(s for s in shape if s != 1)
+    axes = normalize_axes(axis, len(shape))
+    for a in axes:
+        if shape[a] != 1:
+            raise RuleError(f"Squeeze: axis {a} has size {shape[a]}, only axes of size 1 can be squeezed")
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def squeeze_rule(x, axis):
+    return AVal(same_rule(x).dtype, squeeze_shape(static_shape(x, "Squeeze"), axis))
+
+
+def extremum_rule(x, axis, keep_dims):
+    """ReduceMax / ReduceMin: reduce_sum's shapes, the input's dtype, no empty reductions."""
+    shape = static_shape(x, "ReduceMax/ReduceMin")
+    for a in normalize_axes(axis, len(shape)):
+        if shape and shape[a] == 0:
+            raise RuleError(f"cannot take the maximum or minimum over axis {a} of size 0")
+    return AVal(x.dtype, reduce_rule(x, axis, keep_dims).shape)
+
+
+def argextremum_rule(x, axis, keep_dims, dtype):
+    """Argmax / Argmin over one axis, or over the flattened input for axis=None."""
+    shape = static_shape(x, "Argmax/Argmin")
+    dtype = np.dtype(dtype)
+    if not np.issubdtype(dtype, np.integer):
+        raise RuleError(f"Argmax/Argmin output an integer dtype, got {dtype}")
+    if axis is None or not shape:
+        if 0 in shape:
+            raise RuleError("cannot take the argmax or argmin of an empty array")
+        return AVal(dtype, (1,) * len(shape) if keep_dims else ())
+    a = one_axis(axis, len(shape), "Argmax/Argmin")
+    if shape[a] == 0:
+        raise RuleError(f"cannot take the argmax or argmin over axis {a} of size 0")
+    return AVal(dtype, shape[:a] + ((1,) if keep_dims else ()) + shape[a + 1:])
+
+
+def cumsum_rule(x, axis, exclusive, reverse):
+    """CumSum along one axis; axis=None runs over the flattened input (np.cumsum)."""
+    shape = static_shape(x, "CumSum")
+    dtype = same_rule(x).dtype
+    dtype = np.dtype(np.int64) if dtype == np.bool_ else dtype
+    if axis is None:
+        return AVal(dtype, (int(np.prod(shape)),))
+    one_axis(axis, len(shape), "CumSum")
+    return AVal(dtype, shape)
+
+
+def logsumexp_rule(x, axis, keep_dims):
+    static_shape(x, "logsumexp")
+    return mean_rule(x, axis, keep_dims)
+
+
+def parse_einsum(equation):
+    """'ij,jk->ik' (or the tuple ('ij', 'jk', 'ik')) -> its three subscripts. Two
+    operands, letters only, no letter twice in one operand; without '->' the output
+    is the letters used once, sorted (NumPy's implicit mode)."""
+    if isinstance(equation, tuple) and len(equation) == 3 and all(isinstance(s, str) for s in equation):
+        a, b, out = equation
+    elif isinstance(equation, str):
+        lhs, arrow, out = equation.replace(" ", "").partition("->")
+        operands = lhs.split(",")
+        if len(operands) != 2:
+            raise RuleError(f"einsum supports two operands, got equation {equation!r}")
+        a, b = operands
+        if not arrow:
+            out = "".join(sorted(c for c in set(a + b) if (a + b).count(c) == 1))
+    else:
+        raise RuleError(f"einsum needs an equation string such as 'ij,jk->ik', got {equation!r}")
+    for s in (a, b, out):
+        if not all(c.isalpha() for c in s):
+            raise RuleError(f"einsum subscripts must be letters (no '...'), got {a},{b}->{out}")
+        if len(set(s)) != len(s):
+            raise RuleError(f"einsum: a letter repeated within one operand (a trace or diagonal) is not "
+                            f"supported, got {a},{b}->{out}")
+    return a, b, out
+
+
+def einsum_sizes(pairs, what="einsum"):
+    """letter -> size, from (subscripts, shape) pairs; sizes must agree."""
+    sizes = {}
+    for subs, shape in pairs:
+        if len(subs) != len(shape):
+            raise RuleError(f"{what}: subscripts '{subs}' do not match an operand of shape {list(shape)}")
+        for c, s in zip(subs, shape):
+            if sizes.setdefault(c, s) != s:
+                raise RuleError(f"{what}: letter '{c}' has sizes {sizes[c]} and {s}")
+    return sizes
+
+
+def einsum2_rule(x, y, equation):
+    a, b, out = parse_einsum(equation)
+    sizes = einsum_sizes([(a, static_shape(x, "einsum")), (b, static_shape(y, "einsum"))])
+    missing = [c for c in out if c not in sizes]
+    if missing:
+        raise RuleError(f"einsum: output letter(s) {''.join(missing)} appear in no operand")
+    if x.dtype != y.dtype or not np.issubdtype(x.dtype, np.floating):
+        raise RuleError(f"einsum needs two float operands of one dtype, got {x.dtype} and {y.dtype}")
+    return AVal(x.dtype, tuple(sizes[c] for c in out))
+
+
+def einsum_grad_rule(which):
+    def rule(g, x, y, equation):
+        return AVal(dtype_of(g), shape_of(x if which == "a" else y))
+    return rule
+
+
+def gather_rule(params, indices, axis):
+    """Gather / np.take: params.shape[:axis] + indices.shape + params.shape[axis+1:];
+    axis=None takes from the flattened params."""
+    shape = static_shape(params, "Gather")
+    idtype = np.result_type(dtype_of(indices)) if not isinstance(indices, bool) else np.dtype(np.bool_)
+    if not np.issubdtype(idtype, np.integer):
+        raise RuleError(f"Gather needs integer indices, got {idtype}")
+    ishape = static_shape(indices, "Gather")
+    if not shape:
+        raise RuleError("Gather needs params of at least one dimension")
+    if axis is None:
+        return AVal(params.dtype, ishape)
+    a = one_axis(axis, len(shape), "Gather")
+    return AVal(params.dtype, shape[:a] + ishape + shape[a + 1:])
+
+
+def scatter_add_rule(g, indices, x, axis):
+    return AVal(same_rule(g).dtype, shape_of(x))
+
+
+def concat2_rule(x, y, axis):
+    if not (isinstance(x, AVal) and isinstance(y, AVal)) or x.ndim != y.ndim or x.ndim == 0:
+        raise RuleError(f"Concat needs two arrays of one rank (at least 1), got shapes "
+                        f"{list(shape_of(x))} and {list(shape_of(y))}")
+    a = one_axis(axis, x.ndim, "Concat")
+    xs, ys = static_shape(x, "Concat"), static_shape(y, "Concat")
+    if xs[:a] + xs[a + 1:] != ys[:a] + ys[a + 1:]:
+        raise RuleError(f"Concat along axis {a}: shapes {list(xs)} and {list(ys)} differ on another axis")
+    return AVal(result_dtype(x, y), xs[:a] + (xs[a] + ys[a],) + xs[a + 1:])
+
+
+def slice_bounds(n, start, stop):
+    """start, stop of x[start:stop] on an axis of size n (Python's slice rules, step 1)."""
+    s, e, _ = slice(start, stop).indices(n)
+    return s, max(s, e)
+
+
+def slice_axis_rule(x, start, stop, axis):
+    shape = static_shape(x, "slice")
+    a = one_axis(axis, len(shape), "slice")
+    s, e = slice_bounds(shape[a], start, stop)
+    return AVal(x.dtype, shape[:a] + (e - s,) + shape[a + 1:])
+
+
+def unslice_axis_rule(g, x, start, stop, axis):
+    return AVal(same_rule(g).dtype, shape_of(x))
+
+
+def extremum_share_rule(x, z, axis, keep_dims):
+    return AVal(float_rule(x).dtype, shape_of(x))
+
+
 # -- lowerings: kernel calls whose form depends on shapes ----------------------
 
 def dtype_cast(node, dtype):
@@ -298,6 +523,11 @@ def lower_reshape(args, attr_nodes, avals, attrs):
         return N.call("fill", attr_nodes[0], args[0])
     if tuple(attrs["shape"]) == ():
         return N.call("sum_all", args[0])     # a size-1 array to its only element
+    target = tuple(attrs["shape"])
+    if target == shape_of(x):
+        return args[0]                        # nothing to do
+    if all(isinstance(s, (int, np.integer)) for s in target):   # a static shape: a literal, so that
+        return N.call("reshape", args[0], N.literal(tuple(int(s) for s in target)))   # `x.shape` keeps no x
     return N.call("reshape", args[0], attr_nodes[0])
 
 
@@ -349,6 +579,361 @@ def lower_expand_dims(args, attr_nodes, avals, attrs):
     if shape_of(avals[0]) == ():
         return N.call("fill", N.literal((1,)), args[0])
     return N.call("expand_dims", args[0], N.const(attrs["axis"] % (avals[0].ndim + 1)))
+
+
+# Kernels on one axis see the operand as (pre, n, post) around that axis: the
+# lowerings below reshape to and from that view with static shapes.
+
+def reshape_node(node, from_shape, to_shape):
+    """`node` (of static shape `from_shape`) reshaped to `to_shape`; scalars in and out."""
+    from_shape, to_shape = tuple(from_shape), tuple(to_shape)
+    if from_shape == to_shape:
+        return node
+    if from_shape == ():
+        return N.call("fill", N.literal(to_shape), node)
+    if to_shape == ():
+        return N.call("first", node)
+    return N.call("reshape", node, N.literal(to_shape))
+
+
+def split_axis(shape, axis):
+    """`shape` seen as (pre, n, post) around `axis`."""
+    return int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:]))
+
+
+def cast_node(node, aval, dtype):
+    """`node` (of abstract value `aval`) converted to `dtype` when it differs."""
+    dtype = np.dtype(dtype)
+    if dtype_of(aval) == dtype:
+        return node
+    if shape_of(aval) == ():
+        return dtype_cast(node, dtype)
+    return N.call("cast", node, N.name(dtype.name if dtype != np.bool_ else "bool_"))
+
+
+def lower_reduce_one_axis(kind):
+    """ReduceMax/ReduceMin/logsumexp: `<kind>_all` over everything, else a chain of
+    `<kind>_mid` calls, last axis first."""
+    def lower(args, attr_nodes, avals, attrs):
+        x = avals[0]
+        node = args[0]
+        if kind == "logsumexp":
+            node = cast_node(node, x, float_rule(x).dtype)
+        axes = normalize_axes(attrs["axis"], x.ndim)
+        if not x.ndim or not axes:
+            return node
+        keep = attrs["keep_dims"]
+        if len(axes) == x.ndim and not keep:
+            return N.call(f"{kind}_all", node)
+        shape = x.shape
+        for a in sorted(axes, reverse=True):
+            pre, n, post = split_axis(shape, a)
+            out = shape[:a] + ((1,) if keep else ()) + shape[a + 1:]
+            node = reshape_node(N.call(f"{kind}_mid", reshape_node(node, shape, (pre, n, post))), (pre, post), out)
+            shape = out
+        return node
+    return lower
+
+
+def lower_argextremum(kind):
+    def lower(args, attr_nodes, avals, attrs):
+        x = avals[0]
+        out = argextremum_rule(x, attrs["axis"], attrs["keep_dims"], attrs["dtype"])
+        if not x.ndim:
+            return dtype_cast(N.const(0), out.dtype)
+        if attrs["axis"] is None:
+            node = reshape_node(N.call(f"arg{kind}_all", args[0]), (), out.shape)
+        else:
+            pre, n, post = split_axis(x.shape, one_axis(attrs["axis"], x.ndim, "Argmax/Argmin"))
+            node = N.call(f"arg{kind}_mid", reshape_node(args[0], x.shape, (pre, n, post)))
+            node = reshape_node(node, (pre, post), out.shape)
+        return cast_node(node, AVal(np.dtype(np.int64), out.shape), out.dtype)
+    return lower
+
+
+def lower_extremum_share(args, attr_nodes, avals, attrs):
+    """Where x equals its reduced extremum z, 1/(number of equal extrema); else 0."""
+    x, z = avals
+    dtype = float_rule(x).dtype
+    axes = normalize_axes(attrs["axis"], x.ndim)
+    zk = args[1]
+    if x.ndim and axes and not attrs["keep_dims"] and shape_of(z) != ():
+        for a in axes:
+            zk = N.call("expand_dims", zk, N.const(a))
+    hit = cast_node(N.call("equal", args[0], zk), AVal(np.dtype(np.bool_), shape_of(x)), dtype)
+    if not x.ndim or not axes:
+        return hit
+    return N.call("div", hit, sum_axes(copy.deepcopy(hit), axes, True))
+
+
+def lower_cumsum(args, attr_nodes, avals, attrs):
+    x = avals[0]
+    out = cumsum_rule(x, attrs["axis"], attrs["exclusive"], attrs["reverse"])
+    node = cast_node(args[0], x, out.dtype)
+    shape = shape_of(x)
+    if attrs["axis"] is None:                 # over the flattened input
+        view = (1, int(np.prod(shape)), 1)
+    else:
+        view = split_axis(shape, one_axis(attrs["axis"], len(shape), "CumSum"))
+    node = N.call("cumsum_mid", reshape_node(node, shape, view), N.const(bool(attrs["exclusive"])),
+                  N.const(bool(attrs["reverse"])))
+    return reshape_node(node, view, out.shape)
+
+
+def lower_tile(args, attr_nodes, avals, attrs):
+    """Tile as reshape -> broadcast -> reshape: (s0, s1) tiled (m0, m1) is (1, s0, 1, s1)
+    broadcast to (m0, s0, m1, s1), then merged."""
+    x = avals[0]
+    shape, multiples = tile_layout(shape_of(x), attrs["multiples"])
+    out = tuple(s * m for s, m in zip(shape, multiples))
+    if shape_of(x) == ():
+        return N.call("fill", N.literal(out), args[0])
+    split, spread = [], []
+    for s, m in zip(shape, multiples):
+        if m != 1:
+            split.append(1)
+            spread.append(m)
+        split.append(s)
+        spread.append(s)
+    if split == spread:
+        return reshape_node(args[0], shape_of(x), out)
+    node = N.call("broadcast_to", reshape_node(args[0], shape_of(x), split), N.literal(tuple(spread)))
+    return N.call("reshape", node, N.literal(out))
+
+
+def lower_untile(args, attr_nodes, avals, attrs):
+    """The adjoint of Tile: view g as (m0, s0, m1, s1), sum the m axes."""
+    g, x = avals
+    shape, multiples = tile_layout(shape_of(x), attrs["multiples"])
+    split, axes = [], []
+    for s, m in zip(shape, multiples):
+        if m != 1:
+            axes.append(len(split))
+            split.append(m)
+        split.append(s)
+    node = reshape_node(args[0], shape_of(g), split)
+    if axes:
+        node = sum_axes(node, axes, False)
+    return reshape_node(node, shape, shape_of(x))
+
+
+def lower_squeeze(args, attr_nodes, avals, attrs):
+    x = avals[0]
+    return reshape_node(args[0], shape_of(x), squeeze_shape(shape_of(x), attrs["axis"]))
+
+
+def gather_view(params, axis):
+    """params seen as (pre, n, post) around the gathered axis (axis=None: flattened)."""
+    shape = shape_of(params)
+    if axis is None:
+        return 1, int(np.prod(shape)), 1
+    return split_axis(shape, one_axis(axis, len(shape), "Gather"))
+
+
+def flat_indices(node, indices):
+    ishape = shape_of(indices)
+    return reshape_node(node, ishape, (int(np.prod(ishape)),)), int(np.prod(ishape))
+
+
+def lower_gather(args, attr_nodes, avals, attrs):
+    params, indices = avals
+    pre, n, post = gather_view(params, attrs["axis"])
+    idx, k = flat_indices(args[1], indices)
+    node = N.call("gather_mid", reshape_node(args[0], params.shape, (pre, n, post)), idx)
+    return reshape_node(node, (pre, k, post), gather_rule(params, indices, attrs["axis"]).shape)
+
+
+def lower_scatter_add(args, attr_nodes, avals, attrs):
+    g, indices, x = avals
+    pre, n, post = gather_view(x, attrs["axis"])
+    idx, k = flat_indices(args[1], indices)
+    node = N.call("scatter_add_mid", reshape_node(args[0], shape_of(g), (pre, k, post)), idx, N.const(n))
+    return reshape_node(node, (pre, n, post), shape_of(x))
+
+
+def lower_concat2(args, attr_nodes, avals, attrs):
+    return N.call("concat2", args[0], args[1], N.const(one_axis(attrs["axis"], avals[0].ndim, "Concat")))
+
+
+def lower_slice_axis(args, attr_nodes, avals, attrs):
+    x = avals[0]
+    a = one_axis(attrs["axis"], x.ndim, "slice")
+    pre, n, post = split_axis(x.shape, a)
+    s, e = slice_bounds(n, attrs["start"], attrs["stop"])
+    node = N.call("slice_mid", reshape_node(args[0], x.shape, (pre, n, post)), N.const(s), N.const(e))
+    return reshape_node(node, (pre, e - s, post), x.shape[:a] + (e - s,) + x.shape[a + 1:])
+
+
+def lower_unslice_axis(args, attr_nodes, avals, attrs):
+    g, x = avals
+    a = one_axis(attrs["axis"], x.ndim, "slice")
+    pre, n, post = split_axis(x.shape, a)
+    s, e = slice_bounds(n, attrs["start"], attrs["stop"])
+    node = N.call("unslice_mid", reshape_node(args[0], shape_of(g), (pre, e - s, post)), N.const(n), N.const(s))
+    return reshape_node(node, (pre, n, post), x.shape)
+
+
+def lower_select(args, attr_nodes, avals, attrs):
+    if all(shape_of(a) == () for a in avals):
+        return N.call("select_scalar", *args)
+    return N.call("select", *args)
+
+
+def einsum_nodes(lhs, rhs, out, sizes):
+    """Kernel calls computing a two-operand einsum. `lhs`/`rhs` are (node, subscripts,
+    shape); `sizes` maps every letter to its size. Letters only one operand has and
+    the output lacks are summed first; then batch, free and contracted letters become
+    one batched matrix product (B, M, K) @ (B, K, N); output letters that neither
+    operand has (an adjoint's broadcast) are broadcast last."""
+    def presum(node, subs, shape, other):
+        drop = [i for i, c in enumerate(subs) if c not in other and c not in out]
+        if not drop:
+            return node, subs, tuple(shape)
+        kept = [i for i in range(len(subs)) if i not in drop]
+        if not kept:
+            return N.call("sum_all", node), "", ()
+        return sum_axes(node, drop, False), "".join(subs[i] for i in kept), tuple(shape[i] for i in kept)
+
+    def size(letters):
+        return int(np.prod([sizes[c] for c in letters]))
+
+    def arrange(node, subs, shape, order, view):
+        perm = tuple(subs.index(c) for c in order)
+        if perm != tuple(range(len(perm))):
+            node = N.call("transpose", node, N.literal(perm))
+            shape = tuple(shape[p] for p in perm)
+        return reshape_node(node, shape, view)
+
+    ln, ls, lshape = presum(*lhs, rhs[1])
+    rn, rs, rshape = presum(*rhs, ls)
+    batch = [c for c in out if c in ls and c in rs]
+    contract = [c for c in ls if c in rs and c not in out]
+    lfree = [c for c in out if c in ls and c not in rs]
+    rfree = [c for c in out if c in rs and c not in ls]
+    extra = [c for c in out if c not in ls and c not in rs]
+    b, m, k, n = size(batch), size(lfree), size(contract), size(rfree)
+    node = N.call("bmm", arrange(ln, ls, lshape, batch + lfree + contract, (b, m, k)),
+                  arrange(rn, rs, rshape, batch + contract + rfree, (b, k, n)))
+    shape, letters = (b, m, n), batch + lfree + rfree
+    if extra:
+        node = reshape_node(node, shape, tuple(sizes[c] for c in letters) + (1,) * len(extra))
+        letters += extra
+        shape = tuple(sizes[c] for c in letters)
+        node = N.call("broadcast_to", node, N.literal(shape))
+    out_shape = tuple(sizes[c] for c in out)
+    perm = tuple(letters.index(c) for c in out)
+    if perm == tuple(range(len(perm))):
+        return reshape_node(node, shape, out_shape)
+    node = N.call("transpose", reshape_node(node, shape, tuple(sizes[c] for c in letters)), N.literal(perm))
+    return N.call("reshape", node, N.literal(out_shape))
+
+
+def lower_einsum2(args, attr_nodes, avals, attrs):
+    a, b, out = parse_einsum(attrs["equation"])
+    x, y = avals
+    sizes = einsum_sizes([(a, x.shape), (b, y.shape)])
+    return einsum_nodes((args[0], a, x.shape), (args[1], b, y.shape), out, sizes)
+
+
+def lower_einsum_grad(which):
+    """d[a] = einsum(out, b -> a) and d[b] = einsum(a, out -> b)."""
+    def lower(args, attr_nodes, avals, attrs):
+        a, b, out = parse_einsum(attrs["equation"])
+        g, x, y = avals
+        sizes = einsum_sizes([(a, shape_of(x)), (b, shape_of(y)), (out, shape_of(g))])
+        if which == "a":
+            return einsum_nodes((args[0], out, shape_of(g)), (args[2], b, shape_of(y)), a, sizes)
+        return einsum_nodes((args[1], a, shape_of(x)), (args[0], out, shape_of(g)), b, sizes)
+    return lower
+
+
+# Eager (NumPy) forms of the primitives above whose kernels need a lowering.
+
+def _eager_einsum(x, xs, y, ys, out, shape):
+    """np.einsum, allowing output letters that neither operand has (broadcast)."""
+    present = "".join(c for c in out if c in xs + ys)
+    r = np.einsum(f"{xs},{ys}->{present}", x, y)
+    r = r.reshape(r.shape + (1,) * (len(out) - len(present)))
+    order = present + "".join(c for c in out if c not in present)
+    return np.broadcast_to(np.transpose(r, [order.index(c) for c in out]), shape).copy()
+
+
+def _eager_einsum_grad(which):
+    def run(g, x, y, equation):
+        a, b, out = parse_einsum(equation)
+        if which == "a":
+            return _eager_einsum(g, out, y, b, a, np.shape(x))
+        return _eager_einsum(x, a, g, out, b, np.shape(y))
+    return run
+
+
+def _eager_argextremum(fn):
+    def run(x, axis, keep_dims, dtype):
+        return np.asarray(fn(np.asarray(x), axis=axis, keepdims=keep_dims)).astype(dtype)
+    return run
+
+
+def _eager_cumsum(x, axis, exclusive, reverse):
+    x = np.asarray(x)
+    dtype = cumsum_rule(aval_of(x), axis, exclusive, reverse).dtype
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    if reverse:
+        x = np.flip(x, axis)
+    out = np.cumsum(x, axis=axis, dtype=dtype)
+    if exclusive:
+        out = np.concatenate([np.zeros_like(np.take(out, [0], axis)), np.take(out, range(out.shape[axis] - 1),
+                                                                               axis)], axis)
+    return np.flip(out, axis) if reverse else out
+
+
+def _eager_logsumexp(x, axis, keep_dims):
+    x = np.asarray(x, dtype=float_rule(aval_of(np.asarray(x))).dtype)
+    axes = normalize_axes(axis, x.ndim)
+    m = np.max(x, axis=axes, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+    return out if keep_dims else np.squeeze(out, axis=axes)
+
+
+def _eager_extremum_share(x, z, axis, keep_dims):
+    x = np.asarray(x)
+    axes = normalize_axes(axis, x.ndim)
+    zk = z if keep_dims else np.expand_dims(z, axes)
+    hit = (x == zk).astype(float_rule(aval_of(x)).dtype)
+    return hit / np.sum(hit, axis=axes, keepdims=True)
+
+
+def _eager_scatter_add(g, indices, x, axis):
+    x = np.asarray(x)
+    pre, n, post = gather_view(aval_of(x), axis)
+    idx = np.asarray(indices).reshape(-1)
+    out = np.zeros((pre, n, post), np.asarray(g).dtype)
+    np.add.at(out, (slice(None), np.where(idx < 0, idx + n, idx), slice(None)),
+              np.asarray(g).reshape(pre, idx.size, post))
+    return out.reshape(x.shape)
+
+
+def _eager_slice_axis(x, start, stop, axis):
+    x = np.asarray(x)
+    a = one_axis(axis, x.ndim, "slice")
+    s, e = slice_bounds(x.shape[a], start, stop)
+    return x[(slice(None),) * a + (slice(s, e),)].copy()
+
+
+def _eager_unslice_axis(g, x, start, stop, axis):
+    x = np.asarray(x)
+    a = one_axis(axis, x.ndim, "slice")
+    s, e = slice_bounds(x.shape[a], start, stop)
+    out = np.zeros(x.shape, np.asarray(g).dtype)
+    out[(slice(None),) * a + (slice(s, e),)] = g
+    return out
+
+
+def _eager_untile(g, x, multiples):
+    shape, reps = tile_layout(np.shape(x), multiples)
+    split = [d for s, m in zip(shape, reps) for d in (m, s)]
+    return np.asarray(g).reshape(split).sum(axis=tuple(range(0, len(split), 2))).reshape(np.shape(x))
 
 
 # -- the table -------------------------------------------------------------------
@@ -418,5 +1003,55 @@ expand_reduced = primitive("expand_reduced", 1, expand_reduced_rule, attrs=("axi
 reduced_count = primitive("reduced_count", 1, reduced_count_rule, attrs=("axis",), lower=lower_reduced_count,
                           differentiable=False)
 
+maximum = primitive("maximum", 2, broadcast_rule, elementwise=True)
+minimum = primitive("minimum", 2, broadcast_rule, elementwise=True)
+abs_ = primitive("abs", 1, same_rule, elementwise=True)        # abs_/round_: the builtins stay usable here
+sin = primitive("sin", 1, float_rule, elementwise=True)
+cos = primitive("cos", 1, float_rule, elementwise=True)
+tan = primitive("tan", 1, float_rule, elementwise=True)
+erf = primitive("erf", 1, float_rule, elementwise=True)
+sign = primitive("sign", 1, same_rule, elementwise=True)
+floor = primitive("floor", 1, float_rule, elementwise=True)
+round_ = primitive("round", 1, same_rule, elementwise=True)
+clip = primitive("clip", 1, clip_rule, attrs=("min_value", "max_value"), elementwise=True)
+select = primitive("select", 3, select_rule, elementwise=True, lower=lower_select)
+tile = primitive("tile", 1, tile_rule, attrs=("multiples",), lower=lower_tile,
+                 eager=lambda x, multiples: np.tile(x, multiples))
+untile = primitive("untile", 2, untile_rule, attrs=("multiples",), lower=lower_untile, eager=_eager_untile)
+squeeze = primitive("squeeze", 1, squeeze_rule, attrs=("axis",), lower=lower_squeeze,
+                    eager=lambda x, axis: np.reshape(x, squeeze_shape(np.shape(x), axis)))
+reduce_max = primitive("reduce_max", 1, extremum_rule, attrs=("axis", "keep_dims"),
+                       lower=lower_reduce_one_axis("max"), eager=_eager_reduce(np.max))
+reduce_min = primitive("reduce_min", 1, extremum_rule, attrs=("axis", "keep_dims"),
+                       lower=lower_reduce_one_axis("min"), eager=_eager_reduce(np.min))
+extremum_share = primitive("extremum_share", 2, extremum_share_rule, attrs=("axis", "keep_dims"),
+                           lower=lower_extremum_share, eager=_eager_extremum_share, differentiable=False)
+argmax = primitive("argmax", 1, argextremum_rule, attrs=("axis", "keep_dims", "dtype"), lower=lower_argextremum("max"),
+                   eager=_eager_argextremum(np.argmax), differentiable=False)
+argmin = primitive("argmin", 1, argextremum_rule, attrs=("axis", "keep_dims", "dtype"), lower=lower_argextremum("min"),
+                   eager=_eager_argextremum(np.argmin), differentiable=False)
+cumsum = primitive("cumsum", 1, cumsum_rule, attrs=("axis", "exclusive", "reverse"), lower=lower_cumsum,
+                   eager=_eager_cumsum)
+logsumexp = primitive("logsumexp", 1, logsumexp_rule, attrs=("axis", "keep_dims"),
+                      lower=lower_reduce_one_axis("logsumexp"), eager=_eager_logsumexp)
+einsum2 = primitive("einsum2", 2, einsum2_rule, attrs=("equation",), lower=lower_einsum2,
+                    eager=lambda x, y, equation: np.einsum("{},{}->{}".format(*parse_einsum(equation)), x, y))
+einsum_grad_a = primitive("einsum_grad_a", 3, einsum_grad_rule("a"), attrs=("equation",),
+                          lower=lower_einsum_grad("a"), eager=_eager_einsum_grad("a"), differentiable=False)
+einsum_grad_b = primitive("einsum_grad_b", 3, einsum_grad_rule("b"), attrs=("equation",),
+                          lower=lower_einsum_grad("b"), eager=_eager_einsum_grad("b"), differentiable=False)
+gather = primitive("gather", 2, gather_rule, attrs=("axis",), lower=lower_gather,
+                   eager=lambda params, indices, axis: np.take(params, indices, axis))
+scatter_add_axis = primitive("scatter_add_axis", 3, scatter_add_rule, attrs=("axis",), lower=lower_scatter_add,
+                             eager=_eager_scatter_add)
+concat2 = primitive("concat2", 2, concat2_rule, attrs=("axis",), lower=lower_concat2)
+slice_axis = primitive("slice_axis", 1, slice_axis_rule, attrs=("start", "stop", "axis"), lower=lower_slice_axis,
+                       eager=_eager_slice_axis)
+unslice_axis = primitive("unslice_axis", 2, unslice_axis_rule, attrs=("start", "stop", "axis"),
+                         lower=lower_unslice_axis, eager=_eager_unslice_axis)
+
 # Kernels that lowerings call but that are not primitives of their own.
-HELPER_KERNELS = ("sum_all", "sum_axis", "sum_axis_keep", "fill", "const_like")
+HELPER_KERNELS = ("sum_all", "sum_axis", "sum_axis_keep", "fill", "const_like", "first", "select_scalar",
+                  "max_all", "min_all", "argmax_all", "argmin_all", "logsumexp_all", "max_mid", "min_mid",
+                  "argmax_mid", "argmin_mid", "logsumexp_mid", "cumsum_mid", "gather_mid", "scatter_add_mid",
+                  "slice_mid", "unslice_mid", "bmm")

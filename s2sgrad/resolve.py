@@ -174,6 +174,7 @@ class Resolver:
         self.source = {}     # source key -> SourceLoc
         self.partial = {}    # names undefined on some path -> (loc, why, hint), for error messages
         self.fresh_arrays = set()   # arrays created in construct: the only ones written in place
+        self.loop_depth = 0         # runtime loops being resolved (a return inside one is refused)
         self.source_keys = {}
 
     # -- errors --------------------------------------------------------------
@@ -409,6 +410,11 @@ class Resolver:
             merged[name] = self.merge(name, a, b, body, orelse, stmt)
         frame.env = merged
         returned = None
+        if (ret_a is not None or ret_b is not None) and self.loop_depth:
+            where = next((n for n in gast.walk(stmt) if isinstance(n, gast.Return)), stmt)
+            raise self.error(UnsupportedSyntaxError, "return inside a loop is not supported", where,
+                             "store the result in a variable initialised before the loop, `break`, and return "
+                             "after the loop")
         if (ret_a is None) != (ret_b is None):
             raise self.error(UnsupportedSyntaxError, "only some paths through this `if` return a value", stmt,
                              "return a value on every path")
@@ -516,10 +522,15 @@ class Resolver:
         index = self.names.fresh(stmt.target.id)
         env = dict(frame.env)
         env[stmt.target.id] = Dyn(N.name(index))
-        body, env, returned = self.run_block(stmt.body, frame, env)
+        self.loop_depth += 1
+        try:
+            body, env, returned = self.run_block(stmt.body, frame, env)
+        finally:
+            self.loop_depth -= 1
         if returned is not None:
             raise self.error(UnsupportedSyntaxError, "return inside a loop is not supported", stmt,
-                             "set a variable and return after the loop")
+                             "store the result in a variable initialised before the loop, `break`, and return "
+                             "after the loop")
         saved = self.stmts
         self.stmts = body
         frame_env, frame.env = frame.env, env
@@ -546,10 +557,15 @@ class Resolver:
                              "loop on a runtime condition or use `for ... in range(...)`")
         cond = self.names.fresh("cond")
         self.stmts.append(self.merge_copy(cond, test, "cond", stmt))
-        body, env, returned = self.run_block(stmt.body, frame, dict(frame.env))
+        self.loop_depth += 1
+        try:
+            body, env, returned = self.run_block(stmt.body, frame, dict(frame.env))
+        finally:
+            self.loop_depth -= 1
         if returned is not None:
             raise self.error(UnsupportedSyntaxError, "return inside a loop is not supported", stmt,
-                             "set a variable and return after the loop")
+                             "store the result in a variable initialised before the loop, `break`, and return "
+                             "after the loop")
         saved, self.stmts = self.stmts, body
         frame_env, frame.env = frame.env, env
         self.lineno = line

@@ -185,7 +185,7 @@ class Reverser:
         return [N.assign(name, expr)]
 
     def adjoint_of(self, var):
-        if var in self.needs_init:
+        if var in self.needs_init or (self.dry and var in self.contributions):
             return N.name(adjoint_name(var))
         if var in self.adjoints:
             return N.name(self.adjoints[var])
@@ -194,7 +194,12 @@ class Reverser:
     def run(self, ret):
         """Two passes: the first finds which adjoints need zero-initialising (those
         accumulated across blocks, in place, or through merge variables)."""
-        for dry in (True, False):
+        passes = [True] * 8 + [False]
+        known = -1
+        for dry in passes:
+            if dry and known == len(self.contributions):
+                continue        # dry passes reached a fixed point (adjoints flow around loop back-edges)
+            known = len(self.contributions) if dry else known
             self.dry = dry
             self.adjoints = {}
             seeds = self.seed(ret.value, N.name("sens"), self.top)

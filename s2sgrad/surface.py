@@ -60,9 +60,69 @@ class OpSpec:
         return operands, attrs
 
 
-def spec(prim, *params, output=None, variadic=None, **defaults):
+def spec(prim, *params, output=None, variadic=None, derive=None, **defaults):
     return OpSpec(prim, tuple((p, p) if isinstance(p, str) else p for p in params), defaults,
-                  output=output, variadic=variadic)
+                  output=output, variadic=variadic, derive=derive)
+
+
+def _value(v):
+    return getattr(v, "obj", v)      # resolve passes Static values; eager calls plain ones
+
+
+def _open_bounds(attrs):
+    """clip: a missing bound (None) is an infinite one."""
+    out = {}
+    for name, inf in (("min_value", -np.inf), ("max_value", np.inf)):
+        if _value(attrs.get(name)) is None:
+            out[name] = inf
+    return out
+
+
+_NUMPY_DEFAULTS = {"out": None, "dtype": None, "decimals": 0}
+
+
+def _method(*params, passes=("out",), derive=None, **defaults):
+    """A Tensor method that NumPy also calls: np.max(t) is t.max(axis=None, out=None),
+    np.cumsum(t) passes dtype=None too, np.round(t) decimals=0. Those defaults are
+    accepted (`passes`), anything else for them is refused."""
+    def check(attrs):
+        for name in passes:
+            if _value(attrs.pop(name, _NUMPY_DEFAULTS[name])) != _NUMPY_DEFAULTS[name]:
+                raise TypeError(f"the '{name}' argument is not supported")
+        return derive(attrs) if derive else {}
+    return spec(*params, *passes, derive=check, **defaults)
+
+
+def _einsum_subscripts(attrs):
+    """The equation string as a tuple of three subscripts, which resolve passes as a literal."""
+    equation = _value(attrs.get("equation"))
+    return {"equation": P.parse_einsum(equation)} if isinstance(equation, str) else {}
+
+
+@dataclass(frozen=True)
+class EquationFirstSpec(OpSpec):
+    """np.einsum / ops.einsum: the equation comes before the (two) operands."""
+
+    def bind(self, args, kwargs, what):
+        args = list(args)
+        if len(args) != 3:
+            raise TypeError(f"{what} takes an equation and two operands here, got {len(args)} arguments")
+        return super().bind(args[1:] + args[:1], kwargs, what)
+
+
+def clip_spec(*params):
+    return spec("clip", *params, min_value=None, max_value=None, derive=_open_bounds)
+
+
+def einsum_spec():
+    return EquationFirstSpec("einsum2", (("equation", "equation"),), derive=_einsum_subscripts)
+
+
+def gather_batch_dims_zero(attrs):
+    """Gather's batch_dims: only 0 (no batch axes) is supported."""
+    if _value(attrs.pop("batch_dims", 0)) != 0:
+        raise TypeError("Gather supports batch_dims=0 only")
+    return {}
 
 
 # Operators in construct.
@@ -88,6 +148,22 @@ NUMPY = {
     np.expand_dims: spec("expand_dims", "axis"),
     np.zeros_like: spec("zeros_like"), np.ones_like: spec("ones_like"),
     np.broadcast_to: spec("broadcast_to", "shape"),
+    np.maximum: spec("maximum"), np.minimum: spec("minimum"), np.abs: spec("abs"),
+    np.sin: spec("sin"), np.cos: spec("cos"), np.tan: spec("tan"), np.sign: spec("sign"),
+    np.floor: spec("floor"), np.round: spec("round"), np.around: spec("round"),
+    np.clip: clip_spec(("a_min", "min_value"), ("a_max", "max_value"), ("min", "min_value"), ("max", "max_value")),
+    np.where: spec("select"),
+    np.tile: spec("tile", ("reps", "multiples")),
+    np.squeeze: spec("squeeze", "axis", axis=None),
+    np.max: spec("reduce_max", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False),
+    np.amax: spec("reduce_max", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False),
+    np.min: spec("reduce_min", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False),
+    np.amin: spec("reduce_min", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False),
+    np.argmax: spec("argmax", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False, dtype=np.int64),
+    np.argmin: spec("argmin", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False, dtype=np.int64),
+    np.cumsum: spec("cumsum", "axis", axis=None, exclusive=False, reverse=False),
+    np.einsum: einsum_spec(),
+    np.take: spec("gather", "axis", axis=None),
 }
 
 # Tensor methods (MindSpore spellings).
@@ -102,4 +178,17 @@ METHODS = {
     "exp": spec("exp"), "log": spec("log"), "sqrt": spec("sqrt"), "tanh": spec("tanh"),
     "sigmoid": spec("sigmoid"), "relu": spec("relu"), "square": spec("square"),
     "matmul": MATMUL_OP,
+    "maximum": spec("maximum"), "minimum": spec("minimum"), "abs": spec("abs"),
+    "sin": spec("sin"), "cos": spec("cos"), "tan": spec("tan"), "erf": spec("erf"),
+    "sign": spec("sign"), "floor": spec("floor"), "round": _method("round", passes=("decimals", "out")),
+    "clip": _method("clip", ("min", "min_value"), ("max", "max_value"), min_value=None, max_value=None,
+                    derive=_open_bounds),
+    "tile": spec("tile", ("reps", "multiples"), ("dims", "multiples"), variadic="multiples"),
+    "squeeze": spec("squeeze", "axis", axis=None),
+    "max": _method("reduce_max", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False),
+    "min": _method("reduce_min", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False),
+    "argmax": _method("argmax", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False, dtype=np.int64),
+    "argmin": _method("argmin", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False, dtype=np.int64),
+    "cumsum": _method("cumsum", "axis", passes=("dtype", "out"), axis=None, exclusive=False, reverse=False),
+    "logsumexp": spec("logsumexp", "axis", ("keepdims", "keep_dims"), keep_dims=False),
 }

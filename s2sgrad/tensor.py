@@ -79,7 +79,8 @@ class Tensor:
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        arr = self._data if dtype is None else self._data.astype(dtype)
+        return arr.copy() if copy and arr is self._data else arr
 
     @property
     def shape(self):

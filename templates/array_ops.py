@@ -37,3 +37,72 @@ def broadcast_to(z, x, shape):
 @adjoint(P.cast)
 def cast(z, x, dtype):
     d[x] = cast(d[z], dtype_of(x))
+
+
+# The gradient goes to the maxima; equal maxima share it evenly (MindSpore's rule).
+@adjoint(P.reduce_max)
+def reduce_max(z, x, axis, keep_dims):
+    d[x] = extremum_share(x, z, axis, keep_dims) * expand_reduced(d[z], axis, keep_dims, x.ndim)
+
+
+# The gradient goes to the minima; equal minima share it evenly (MindSpore's rule).
+@adjoint(P.reduce_min)
+def reduce_min(z, x, axis, keep_dims):
+    d[x] = extremum_share(x, z, axis, keep_dims) * expand_reduced(d[z], axis, keep_dims, x.ndim)
+
+
+@adjoint(P.logsumexp)
+def logsumexp(z, x, axis, keep_dims):
+    d[x] = exp(x - expand_reduced(z, axis, keep_dims, x.ndim)) * expand_reduced(d[z], axis, keep_dims, x.ndim)
+
+
+# A cumulative sum's adjoint runs the other way; axis=None flattened x.
+@adjoint(P.cumsum)
+def cumsum(z, x, axis, exclusive, reverse):
+    d[x] = reshape(cumsum(d[z], axis, exclusive, not reverse), x.shape)
+
+
+@adjoint(P.squeeze)
+def squeeze(z, x, axis):
+    d[x] = reshape(d[z], x.shape)
+
+
+@adjoint(P.tile)
+def tile(z, x, multiples):
+    d[x] = untile(d[z], x, multiples)
+
+
+@adjoint(P.untile)
+def untile(z, g, x, multiples):
+    d[g] = tile(d[z], multiples)
+    d[x] = zeros_like(x)
+
+
+@adjoint(P.gather)
+def gather(z, params, indices, axis):
+    d[params] = scatter_add_axis(d[z], indices, params, axis)
+    d[indices] = zeros_like(indices)
+
+
+@adjoint(P.scatter_add_axis)
+def scatter_add_axis(z, g, indices, x, axis):
+    d[g] = gather(d[z], indices, axis)
+    d[indices] = zeros_like(indices)
+    d[x] = zeros_like(x)
+
+
+@adjoint(P.concat2)
+def concat2(z, x, y, axis):
+    d[x] = slice_axis(d[z], 0, x.shape[axis], axis)
+    d[y] = slice_axis(d[z], x.shape[axis], None, axis)
+
+
+@adjoint(P.slice_axis)
+def slice_axis(z, x, start, stop, axis):
+    d[x] = unslice_axis(d[z], x, start, stop, axis)
+
+
+@adjoint(P.unslice_axis)
+def unslice_axis(z, g, x, start, stop, axis):
+    d[g] = slice_axis(d[z], start, stop, axis)
+    d[x] = zeros_like(x)

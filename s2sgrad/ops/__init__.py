@@ -5,7 +5,7 @@ A primitive object (`ops.MatMul(transpose_b=True)`) is an `OpSpec` with its
 compiled construct it becomes one primitive call.
 """
 from .. import dtype as mstype
-from ..surface import OpSpec, spec
+from ..surface import OpSpec, spec, clip_spec, einsum_spec, gather_batch_dims_zero
 from ..tensor import apply_op
 from .grad_operation import GradOperation
 
@@ -67,6 +67,31 @@ SparseSoftmaxCrossEntropyWithLogits = _prim_class(
 ZerosLike = _prim_class("ZerosLike", spec("zeros_like"))
 OnesLike = _prim_class("OnesLike", spec("ones_like"))
 Cast = _prim_class("Cast", spec("cast", ("dtype", "dtype")))
+Maximum = _prim_class("Maximum", spec("maximum"))
+Minimum = _prim_class("Minimum", spec("minimum"))
+Abs = _prim_class("Abs", spec("abs"))
+Sin = _prim_class("Sin", spec("sin"))
+Cos = _prim_class("Cos", spec("cos"))
+Tan = _prim_class("Tan", spec("tan"))
+Erf = _prim_class("Erf", spec("erf"))
+Sign = _prim_class("Sign", spec("sign"))
+Floor = _prim_class("Floor", spec("floor"))
+Round = _prim_class("Round", spec("round"))
+Select = _prim_class("Select", spec("select"))
+Tile = _prim_class("Tile", spec("tile", ("multiples", "multiples"), ("dims", "multiples")))
+Squeeze = _prim_class("Squeeze", spec("squeeze"), lambda axis=(): dict(axis=axis))
+ReduceMax = _prim_class("ReduceMax", spec("reduce_max", "axis", axis=()),
+                        lambda keep_dims=False: dict(keep_dims=bool(keep_dims)))
+ReduceMin = _prim_class("ReduceMin", spec("reduce_min", "axis", axis=()),
+                        lambda keep_dims=False: dict(keep_dims=bool(keep_dims)))
+Argmax = _prim_class("Argmax", spec("argmax", keep_dims=False),
+                     lambda axis=-1, output_type=mstype.int32: dict(axis=axis, dtype=output_type))
+Argmin = _prim_class("Argmin", spec("argmin", keep_dims=False),
+                     lambda axis=-1, output_type=mstype.int32: dict(axis=axis, dtype=output_type))
+CumSum = _prim_class("CumSum", spec("cumsum", "axis"),
+                     lambda exclusive=False, reverse=False: dict(exclusive=bool(exclusive), reverse=bool(reverse)))
+Gather = _prim_class("Gather", spec("gather", "axis", "batch_dims", derive=gather_batch_dims_zero),
+                     lambda batch_dims=0: gather_batch_dims_zero({"batch_dims": batch_dims}))
 
 
 def _dtype_of_on_value(attrs):
@@ -111,6 +136,28 @@ _FUNCTIONAL = {
     "log_softmax": spec("log_softmax", ("axis", "axis"), axis=-1),
     "cast": spec("cast", "dtype"),
     "zeros_like": spec("zeros_like"), "ones_like": spec("ones_like"),
+    "stop_gradient": spec("stop_gradient"),
+    "zeros": spec("zeros", "shape", "dtype", dtype=mstype.float32),
+    "ones": spec("ones", "shape", "dtype", dtype=mstype.float32),
+    "maximum": spec("maximum"), "minimum": spec("minimum"), "abs": spec("abs"),
+    "sin": spec("sin"), "cos": spec("cos"), "tan": spec("tan"), "erf": spec("erf"),
+    "sign": spec("sign"), "floor": spec("floor"), "round": spec("round"),
+    "clip_by_value": clip_spec(("clip_value_min", "min_value"), ("clip_value_max", "max_value")),
+    "clamp": clip_spec(("min", "min_value"), ("max", "max_value")),
+    "clip": clip_spec(("min", "min_value"), ("max", "max_value")),
+    "select": spec("select"), "where": spec("select"),
+    "tile": spec("tile", ("dims", "multiples"), ("multiples", "multiples")),
+    "squeeze": spec("squeeze", "axis", axis=None),
+    "amax": spec("reduce_max", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False),
+    "amin": spec("reduce_min", "axis", ("keepdims", "keep_dims"), axis=None, keep_dims=False),
+    "argmax": spec("argmax", ("dim", "axis"), ("keepdim", "keep_dims"), ("axis", "axis"), ("keepdims", "keep_dims"),
+                   axis=None, keep_dims=False, dtype=mstype.int64),
+    "argmin": spec("argmin", ("axis", "axis"), ("keepdims", "keep_dims"), ("dim", "axis"), ("keepdim", "keep_dims"),
+                   axis=None, keep_dims=False, dtype=mstype.int64),
+    "cumsum": spec("cumsum", "axis", exclusive=False, reverse=False),
+    "logsumexp": spec("logsumexp", "axis", ("keep_dims", "keep_dims"), keep_dims=False),
+    "gather": spec("gather", ("axis", "axis"), ("batch_dims", "batch_dims"), derive=gather_batch_dims_zero),
+    "einsum": einsum_spec(),
 }
 for _name, _spec in _FUNCTIONAL.items():
     globals()[_name] = _functional(_name, _spec)

@@ -1,0 +1,392 @@
+"""Array-level code: operators + - * / @ ** and unary -, NumPy functions, Tensor
+methods (.sum(axis), .mean(), .reshape(), .T), s2sgrad.ops primitives and functional
+ops, broadcasting."""
+import math
+
+import autograd.numpy as anp
+import numpy as np
+
+from s2sgrad import ops
+from . import Case, rng, away
+
+FEATURE = "arrays"
+
+matmul = ops.MatMul()
+matmul_tb = ops.MatMul(transpose_b=True)
+matmul_ta = ops.MatMul(transpose_a=True)
+relu = ops.ReLU()
+reduce_sum_keep = ops.ReduceSum(keep_dims=True)
+reduce_mean = ops.ReduceMean()
+softmax = ops.Softmax()
+log_softmax = ops.LogSoftmax()
+sigmoid = ops.Sigmoid()
+expand_dims = ops.ExpandDims()
+sparse_sce = ops.SparseSoftmaxCrossEntropyWithLogits()
+transpose = ops.Transpose()
+reshape = ops.Reshape()
+square = ops.Square()
+bias_add = ops.BiasAdd()
+
+
+def r(seed, *shape):
+    return rng(seed).standard_normal(shape)
+
+
+def positive(seed, *shape):
+    return np.abs(r(seed, *shape)) + 0.5
+
+
+# 1. two-layer MLP in NumPy
+def ar_mlp(x, w1, b1, w2):
+    h = np.tanh(x @ w1 + b1)
+    return (h @ w2).mean()
+
+
+def ar_mlp_ag(x, w1, b1, w2):
+    h = anp.tanh(anp.dot(x, w1) + b1)
+    return anp.mean(anp.dot(h, w2))
+
+
+# 2. log-sum-exp over rows with the max subtracted
+def ar_logsumexp(x):
+    m = np.max(x, axis=1, keepdims=True)
+    return np.log(np.exp(x - m).sum(axis=1)) + m.sum(axis=1)
+
+
+def ar_logsumexp_ag(x):
+    m = anp.max(x, axis=1, keepdims=True)
+    return anp.log(anp.sum(anp.exp(x - m), axis=1)) + anp.sum(m, axis=1)
+
+
+# 3. softmax in NumPy
+def ar_softmax(x):
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def ar_softmax_ag(x):
+    e = anp.exp(x - anp.max(x, axis=1, keepdims=True))
+    return e / anp.sum(e, axis=1, keepdims=True)
+
+
+# 4. layer normalisation
+def ar_layernorm(x, g, b):
+    mu = np.mean(x, axis=-1, keepdims=True)
+    var = np.mean((x - mu) ** 2, axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + 1e-5) * g + b
+
+
+def ar_layernorm_ag(x, g, b):
+    mu = anp.mean(x, axis=-1, keepdims=True)
+    var = anp.mean((x - mu) ** 2, axis=-1, keepdims=True)
+    return (x - mu) / anp.sqrt(var + 1e-5) * g + b
+
+
+# 5. scaled dot-product attention
+def ar_attention(q, k, v):
+    scores = q @ k.T / math.sqrt(q.shape[1])
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    w = np.exp(scores)
+    w = w / w.sum(axis=-1, keepdims=True)
+    return w @ v
+
+
+def ar_attention_ag(q, k, v):
+    scores = anp.dot(q, k.T) / math.sqrt(q.shape[1])
+    scores = scores - anp.max(scores, axis=-1, keepdims=True)
+    w = anp.exp(scores)
+    w = w / anp.sum(w, axis=-1, keepdims=True)
+    return anp.dot(w, v)
+
+
+# 6. cosine similarity of rows
+def ar_cosine(a, b):
+    num = (a * b).sum(axis=1)
+    den = np.sqrt((a * a).sum(axis=1)) * np.sqrt((b * b).sum(axis=1))
+    return num / den
+
+
+def ar_cosine_ag(a, b):
+    num = anp.sum(a * b, axis=1)
+    den = anp.sqrt(anp.sum(a * a, axis=1)) * anp.sqrt(anp.sum(b * b, axis=1))
+    return num / den
+
+
+# 7. Huber loss with np.where and np.abs
+def ar_huber(pred, target):
+    d = pred - target
+    a = np.abs(d)
+    return np.where(a < 1.0, 0.5 * d * d, a - 0.5).mean()
+
+
+def ar_huber_ag(pred, target):
+    d = pred - target
+    a = anp.abs(d)
+    return anp.mean(anp.where(a < 1.0, 0.5 * d * d, a - 0.5))
+
+
+# 8. np.clip
+def ar_clip(x):
+    return np.clip(x, -1.0, 1.0) * x + np.clip(x * 2.0, a_min=-0.5, a_max=3.0)
+
+
+def ar_clip_ag(x):
+    return anp.clip(x, -1.0, 1.0) * x + anp.clip(x * 2.0, -0.5, 3.0)
+
+
+# 9. np.maximum as a ReLU
+def ar_maximum(x, w):
+    return (np.maximum(x, 0.0) * w).sum() + np.minimum(x, w).sum()
+
+
+def ar_maximum_ag(x, w):
+    return anp.sum(anp.maximum(x, 0.0) * w) + anp.sum(anp.minimum(x, w))
+
+
+# 10. broadcasting between (3,1), (1,4) and (4,)
+def ar_broadcast(a, b, c):
+    return (a * b + c) / (1.0 + a * a) - b * c
+
+
+def ar_broadcast_ag(a, b, c):
+    return (a * b + c) / (1.0 + a * a) - b * c
+
+
+# 11. every operator
+def ar_operators(x, y):
+    return x ** 3 - y / (x * x + 1.0) + (-x) * y - (x @ y.T).sum() * 0.1
+
+
+def ar_operators_ag(x, y):
+    return x ** 3 - y / (x * x + 1.0) + (-x) * y - anp.sum(anp.dot(x, y.T)) * 0.1
+
+
+# 12. tensor ** tensor
+def ar_pow_tensor(x, p):
+    return (x ** p).sum() + (p ** 2.0).mean()
+
+
+def ar_pow_tensor_ag(x, p):
+    return anp.sum(x ** p) + anp.mean(p ** 2.0)
+
+
+# 13. reshape and .T
+def ar_reshape_transpose(x, w):
+    return x.reshape(2, 6).T @ w
+
+
+def ar_reshape_transpose_ag(x, w):
+    return anp.dot(anp.reshape(x, (2, 6)).T, w)
+
+
+# 14. Tensor methods
+def ar_tensor_methods(x):
+    return x.sum(axis=0) * x.mean() + x.T.sum(1) * x.mean(axis=0).sum()
+
+
+def ar_tensor_methods_ag(x):
+    return anp.sum(x, axis=0) * anp.mean(x) + anp.sum(x.T, 1) * anp.sum(anp.mean(x, axis=0))
+
+
+# 15. ops primitives: MatMul, ReLU, ReduceSum(keep_dims), Softmax
+def ar_ops_primitives(x, w):
+    h = relu(matmul(x, w))
+    s = reduce_sum_keep(h, 1)
+    return softmax(h - s * 0.1)
+
+
+# 16. MatMul with transposes
+def ar_ops_transposes(x, w, v):
+    return matmul_ta(matmul_tb(x, w), v)
+
+
+def ar_ops_transposes_ag(x, w, v):
+    return anp.dot(anp.dot(x, w.T).T, v)
+
+
+# 17. functional ops
+def ar_functional_ops(x):
+    y = ops.sigmoid(x) * ops.exp(x * 0.5) + ops.log(ops.square(x) + 1.0)
+    return ops.sqrt(y * y + 1.0) + ops.tanh(ops.relu(x + 5.0))
+
+
+def ar_functional_ops_ag(x):
+    y = 1.0 / (1.0 + anp.exp(-x)) * anp.exp(x * 0.5) + anp.log(x * x + 1.0)
+    return anp.sqrt(y * y + 1.0) + anp.tanh(x + 5.0)
+
+
+# 18. log-softmax negative log likelihood against one-hot floats
+def ar_log_softmax_nll(logits, target):
+    return -(log_softmax(logits) * target).sum(axis=1).mean()
+
+
+def ar_log_softmax_nll_ag(logits, target):
+    ls = logits - anp.log(anp.sum(anp.exp(logits), axis=1, keepdims=True))
+    return -anp.mean(anp.sum(ls * target, axis=1))
+
+
+# 19. sparse softmax cross-entropy with int labels
+def ar_sparse_sce(x, w, labels):
+    return sparse_sce(x @ w, labels)
+
+
+# 20. ExpandDims and broadcasting
+def ar_expand_dims(x, y):
+    return (expand_dims(x, 1) * y).sum(axis=0)
+
+
+def ar_expand_dims_ag(x, y):
+    return anp.sum(anp.expand_dims(x, 1) * y, axis=0)
+
+
+# 21. GELU (tanh approximation)
+def ar_gelu(x):
+    c = math.sqrt(2.0 / math.pi)
+    return 0.5 * x * (1.0 + np.tanh(c * (x + 0.044715 * x ** 3)))
+
+
+def ar_gelu_ag(x):
+    c = math.sqrt(2.0 / math.pi)
+    return 0.5 * x * (1.0 + anp.tanh(c * (x + 0.044715 * x ** 3)))
+
+
+# 22. swish with the Sigmoid primitive
+def ar_swish(x):
+    return x * sigmoid(x)
+
+
+def ar_swish_ag(x):
+    return x / (1.0 + anp.exp(-x))
+
+
+# 23. binary cross-entropy on sigmoid outputs
+def ar_bce(z, y):
+    p = 1.0 / (1.0 + np.exp(-z))
+    return -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p)).mean()
+
+
+def ar_bce_ag(z, y):
+    p = 1.0 / (1.0 + anp.exp(-z))
+    return -anp.mean(y * anp.log(p) + (1.0 - y) * anp.log(1.0 - p))
+
+
+# 24. np.expand_dims weighting of rows
+def ar_row_weights(x, w):
+    return (x * np.expand_dims(w, 1)).sum(axis=0)
+
+
+# 25. np.sin / np.cos
+def ar_trig(x, y):
+    return np.sin(x) * np.cos(y) + np.tan(x * 0.3)
+
+
+def ar_trig_ag(x, y):
+    return anp.sin(x) * anp.cos(y) + anp.tan(x * 0.3)
+
+
+# 26. normalising rows by their sum
+def ar_row_normalise(x):
+    return x / x.sum(axis=1, keepdims=True)
+
+
+# 27. np.cumsum
+def ar_cumsum(x, w):
+    return np.cumsum(x, axis=0) * w
+
+
+def ar_cumsum_ag(x, w):
+    return anp.cumsum(x, axis=0) * w
+
+
+# 28. np.einsum
+def ar_einsum(a, b):
+    return np.einsum("ij,jk->ik", a, b) * 2.0
+
+
+# 29. np.tile
+def ar_tile(x, y):
+    return np.tile(x, (2, 1)) * y
+
+
+# 30. polynomial in array form (Horner)
+def ar_horner(x, c):
+    return c[0] + x * (c[1] + x * (c[2] + x * c[3]))
+
+
+def ar_horner_ag(x, c):
+    return c[0] + x * (c[1] + x * (c[2] + x * c[3]))
+
+
+# 31. Gram matrix and its trace by elementwise product
+def ar_gram(x):
+    g = x.T @ x
+    return (g * g).sum() + (x @ x.T).mean()
+
+
+# 32. softsign with np.abs (away from 0)
+def ar_softsign(x):
+    return x / (1.0 + np.abs(x))
+
+
+# 33. ops.Transpose, ops.Reshape, ops.BiasAdd, ops.Square
+def ar_ops_shapes(x, b):
+    y = transpose(reshape(x, (3, 4)), (1, 0))
+    return square(bias_add(y, b)).sum()
+
+
+# 34. np.dot on matrices and a ReduceMean primitive
+def ar_np_dot(a, b, c):
+    return reduce_mean(np.dot(np.dot(a, b), c) ** 2)
+
+
+def ar_np_dot_ag(a, b, c):
+    return anp.mean(anp.dot(anp.dot(a, b), c) ** 2)
+
+
+# 35. max over an axis (no ties)
+def ar_reduce_max(x):
+    return np.max(x, axis=1) * x.min(axis=1)
+
+
+def ar_reduce_max_ag(x):
+    return anp.max(x, axis=1) * anp.min(x, axis=1)
+
+
+CASES = [
+    Case("ar_mlp", ar_mlp, lambda: (r(1, 3, 4), r(2, 4, 5), r(3, 5), r(4, 5, 2)), ar_mlp_ag),
+    Case("ar_logsumexp", ar_logsumexp, lambda: (r(5, 3, 4),), ar_logsumexp_ag),
+    Case("ar_softmax", ar_softmax, lambda: (r(6, 2, 5),), ar_softmax_ag),
+    Case("ar_layernorm", ar_layernorm, lambda: (r(7, 3, 4), r(8, 4), r(9, 4)), ar_layernorm_ag),
+    Case("ar_attention", ar_attention, lambda: (r(10, 3, 4), r(11, 5, 4), r(12, 5, 2)), ar_attention_ag),
+    Case("ar_cosine", ar_cosine, lambda: (r(13, 3, 4), r(14, 3, 4)), ar_cosine_ag),
+    Case("ar_huber", ar_huber, lambda: (np.array([0.3, -2.0, 1.8, 0.1, -0.4]), np.array([0.1, 0.5, -0.2, 0.6, 0.2])),
+         ar_huber_ag),
+    Case("ar_clip", ar_clip, lambda: (np.array([-1.6, -0.6, 0.1, 0.7, 1.4, 2.0]),), ar_clip_ag),
+    Case("ar_maximum", ar_maximum, lambda: (away(r(15, 2, 3)), r(16, 2, 3) + 0.05), ar_maximum_ag),
+    Case("ar_broadcast", ar_broadcast, lambda: (r(17, 3, 1), r(18, 1, 4), r(19, 4)), ar_broadcast_ag),
+    Case("ar_operators", ar_operators, lambda: (r(20, 2, 3), r(21, 2, 3)), ar_operators_ag),
+    Case("ar_pow_tensor", ar_pow_tensor, lambda: (positive(22, 2, 3), r(23, 3)), ar_pow_tensor_ag),
+    Case("ar_reshape_transpose", ar_reshape_transpose, lambda: (r(24, 3, 4), r(25, 2, 3)), ar_reshape_transpose_ag),
+    Case("ar_tensor_methods", ar_tensor_methods, lambda: (r(26, 3, 4),), ar_tensor_methods_ag),
+    Case("ar_ops_primitives", ar_ops_primitives, lambda: (r(27, 3, 4), r(28, 4, 5))),
+    Case("ar_ops_transposes", ar_ops_transposes, lambda: (r(29, 3, 4), r(30, 2, 4), r(31, 3, 2)), ar_ops_transposes_ag),
+    Case("ar_functional_ops", ar_functional_ops, lambda: (r(32, 2, 3),), ar_functional_ops_ag),
+    Case("ar_log_softmax_nll", ar_log_softmax_nll, lambda: (r(33, 3, 4), np.eye(4)[[1, 3, 0]]), ar_log_softmax_nll_ag),
+    Case("ar_sparse_sce", ar_sparse_sce, lambda: (r(34, 3, 4), r(35, 4, 5), np.array([2, 0, 4], np.int32))),
+    Case("ar_expand_dims", ar_expand_dims, lambda: (r(36, 3), r(37, 3, 4)), ar_expand_dims_ag),
+    Case("ar_gelu", ar_gelu, lambda: (r(38, 2, 4),), ar_gelu_ag),
+    Case("ar_swish", ar_swish, lambda: (r(39, 5),), ar_swish_ag),
+    Case("ar_bce", ar_bce, lambda: (r(40, 6), rng(41).uniform(0.0, 1.0, 6)), ar_bce_ag),
+    Case("ar_row_weights", ar_row_weights, lambda: (r(42, 3, 4), r(43, 3))),
+    Case("ar_trig", ar_trig, lambda: (r(44, 2, 3), r(45, 2, 3)), ar_trig_ag),
+    Case("ar_row_normalise", ar_row_normalise, lambda: (positive(46, 3, 4),)),
+    Case("ar_cumsum", ar_cumsum, lambda: (r(47, 4, 2), r(48, 4, 2)), ar_cumsum_ag),
+    Case("ar_einsum", ar_einsum, lambda: (r(49, 2, 3), r(50, 3, 4))),
+    Case("ar_tile", ar_tile, lambda: (r(51, 2, 3), r(52, 4, 3))),
+    Case("ar_horner", ar_horner, lambda: (r(53, 5), r(54, 4)), ar_horner_ag),
+    Case("ar_gram", ar_gram, lambda: (r(55, 3, 2),)),
+    Case("ar_softsign", ar_softsign, lambda: (away(r(56, 5)),)),
+    Case("ar_ops_shapes", ar_ops_shapes, lambda: (r(57, 2, 6), r(58, 3))),
+    Case("ar_np_dot", ar_np_dot, lambda: (r(59, 2, 3), r(60, 3, 4), r(61, 4, 2)), ar_np_dot_ag),
+    Case("ar_reduce_max", ar_reduce_max, lambda: (r(62, 3, 4),), ar_reduce_max_ag),
+]
