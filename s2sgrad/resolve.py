@@ -271,14 +271,15 @@ class Resolver:
         env = self.bind_arguments(parsed, fn, self_obj, args, kwargs, call_node)
         frame = Frame(parsed, self_obj, env)
         self.stack.append(frame)
-        saved_line = self.lineno
+        saved_line, saved_depth = self.lineno, self.loop_depth
+        self.loop_depth = 0          # a callee's own returns are not inside the caller's loops
         if not hasattr(parsed, "structured"):
             parsed.structured = structure(parsed.tree)
         try:
             result = self.exec_block(parsed.structured.body, frame)
         finally:
             self.stack.pop()
-            self.lineno = saved_line
+            self.lineno, self.loop_depth = saved_line, saved_depth
         return result if result is not None else Static(None)
 
     def bind_arguments(self, parsed, fn, self_obj, args, kwargs, call_node):

@@ -638,6 +638,8 @@ class Taper:
                         array, _, index = stmt.value.args
                         index = index.elts[0] if len(index.elts) == 1 else index
                         old = gast.Subscript(value=N.name(array.id), slice=index, ctx=gast.Load())
+                        if not scalar:          # a slice is a view: save its values, not the view
+                            old = N.call("copy", old)
                         out += self.push_value(tape, old, scalar, block)
                 out.append(stmt)
         for (v, bid, kind) in sorted(self.tapes):
