@@ -103,6 +103,7 @@ class Reverser:
         self.lowerer = Lowerer(analysis.avals, locate, analysis.known)
         self.typer = self.lowerer.typer
         self.forward_names = {a.id for a in fn.args.args}
+        self.arguments = set(self.forward_names)     # never written: writes into inputs are refused
         self.blocks = []
         self.top = self.make_block(None, fn.body[:-1])
         self.block_of_loop = {}
@@ -439,6 +440,9 @@ class Taper:
         self.restores = []           # setitem statements whose old element the backward restores
         self.reserved = {}           # loop body id -> scalar tapes pushed inside it
         self.workspace = []          # (tape, dtype) of scalar tapes
+        self.recomputed = set()      # (name, block id, kind) recomputed in the backward instead
+        self.preludes = {}           # block id -> (block, pops, recomputes) at the start of its reverse
+        self.reverse_counter = {}    # loop body id -> the reverse loop's counter name
         for name in rev.forward_names:
             if name.startswith("n_loop"):
                 self.lowerer.typer.avals[name] = P.AVal(np.dtype(np.int64), ())
@@ -461,6 +465,7 @@ class Taper:
         backward = self.place_restores(backward, arrays_read)
         residuals = set()
         self.collect_reads(backward, top, residuals, extra=lowered_grads)
+        self.place_preludes()
         forward = self.instrument(top)
         tape_names = []
         for (name, _, _), tape in self.tapes.items():
@@ -486,6 +491,7 @@ class Taper:
             elif isinstance(stmt, gast.For):
                 (b,) = stmt.blocks
                 self.lowerer.typer.avals[stmt.target.id] = P.AVal(np.dtype(np.int64), ())
+                self.reverse_counter[b.id] = stmt.target.id
                 new = gast.For(target=stmt.target, iter=stmt.iter,
                                body=self.lower_block(self.prologue(b) + stmt.body, b), orelse=[], type_comment=None)
             else:
@@ -572,8 +578,7 @@ class Taper:
         return rev.top, "end"
 
     def collect_reads(self, stmts, block, residuals, extra=()):
-        """Resolve every forward name read in this reverse block; recurse into nested ones.
-        Pops go at the start of the reverse block that owns the tape."""
+        """Resolve every forward name read in this reverse block; recurse into nested ones."""
         reads = []
         for stmt in stmts:
             if isinstance(stmt, (gast.If, gast.For)):
@@ -588,14 +593,87 @@ class Taper:
         for g in extra:
             reads += sorted(names_in(g))
         for name in reads:
-            if name not in self.rev.forward_names:
-                continue
-            owner, kind = self.source_of(name, block)
-            if owner is self.rev.top:
-                residuals.add(name)
-            elif (name, owner.id, kind) not in self.tapes:
-                self.tapes[(name, owner.id, kind)] = tape = f"tape_{name}" + ("_start" if kind == "start" else "")
-                owner.lowered[0:0] = self.pop(name, tape)
+            self.resolve_read(name, block, residuals)
+
+    def resolve_read(self, name, block, residuals):
+        """A residual at top level; inside a block, recomputed from values the backward
+        already has when that is cheap (see `recipe`), else popped from a tape. Both go
+        at the start of the reverse of the block that owns the value."""
+        if name not in self.rev.forward_names:
+            return
+        owner, kind = self.source_of(name, block)
+        if owner is self.rev.top:
+            residuals.add(name)
+            return
+        key = (name, owner.id, kind)
+        if key in self.tapes or key in self.recomputed:
+            return
+        pops, recomputes = self.preludes.setdefault(owner.id, (owner, [], []))[1:]
+        recipe = self.recipe(name, owner) if kind == "end" else None
+        if recipe is None:
+            self.tapes[key] = tape = f"tape_{name}" + ("_start" if kind == "start" else "")
+            pops += self.pop(name, tape)
+            return
+        stmt, context = recipe
+        self.recomputed.add(key)
+        for read in sorted(names_in(stmt.value)):      # operands first: recomputes stay in dependency order
+            self.resolve_read(read, context, residuals)
+        recomputes.append(stmt)
+
+    def place_preludes(self):
+        for owner, pops, recomputes in self.preludes.values():
+            owner.lowered[0:0] = pops + recomputes
+
+    # -- recomputing cheap scalars instead of taping them -------------------------------
+    def recipe(self, name, owner):
+        """(statement, block to resolve its operands in) recomputing `name` at the start of
+        owner's reverse, or None. Only single-assignment scalars qualify: a `for` loop's
+        index (from the range and the reverse counter) and cheap arithmetic on values
+        that do not change between the forward statement and the block's end."""
+        rev = self.rev
+        if len(rev.assigned_in.get(name, ())) != 1 or rev.home.get(name) is not owner or not self.is_scalar(name):
+            return None
+        loop = owner.loop
+        if isinstance(loop, gast.For) and loop.target.id == name:
+            return self.index_recipe(name, owner)
+        for pos, stmt in enumerate(owner.stmts):
+            if isinstance(stmt, gast.Assign) and not is_custom(stmt) and targets_of(stmt) == [name]:
+                break
+        else:
+            return None
+        value = stmt.value
+        if not (isinstance(value, gast.Call) and getattr(value.func, "id", None) in CHEAP):
+            return None
+        if value.func.id == "getitem" and getattr(value.args[0], "id", None) not in rev.arguments:
+            return None          # an array the program creates may be written after the read
+        if not all(self.stable(u, owner, pos) for u in names_in(value) if u in rev.forward_names):
+            return None
+        return self.lowerer.statement(copy.deepcopy(stmt)), owner
+
+    def index_recipe(self, name, owner):
+        """i = start + (trips - 1 - k) * step, with k the reverse loop's counter."""
+        loop, parent = owner.loop, owner.parent
+        start, _, step = loop.iter.args
+        if not all(self.stable(u, parent, len(parent.stmts)) for u in names_in(start) | names_in(step)
+                   if u in self.rev.forward_names) or owner.id not in self.reverse_counter:
+            return None
+        k = N.name(self.reverse_counter[owner.id])
+        back = gast.BinOp(left=gast.BinOp(left=N.name(loop.trips), op=gast.Sub(), right=N.const(1)),
+                          op=gast.Sub(), right=k)
+        value = gast.BinOp(left=copy.deepcopy(start), op=gast.Add(),
+                           right=gast.BinOp(left=back, op=gast.Mult(), right=copy.deepcopy(step)))
+        return untyped(N.assign(name, value)), parent
+
+    def stable(self, name, block, pos):
+        """Whether `name` read in `block` before statement `pos` has the value the
+        backward sees for it there: assigned once where the block can see it, or
+        carried into this loop body and not yet reassigned."""
+        rev = self.rev
+        if len(rev.assigned_in.get(name, ())) == 1:
+            return rev.home.get(name) in list(block.ancestors())
+        if name in rev.carried.get(block.id, ()):
+            return not any(name in assigned_names(s) for s in block.stmts[:pos])
+        return False
 
     # -- the forward, with tapes and trip counters --------------------------------------
     def instrument(self, top):
@@ -649,11 +727,11 @@ class Taper:
 
     # -- tape operations: scalars go on growable arrays, arrays on typed Lists ----------
     def is_scalar(self, name):
-        aval = self.analysis.avals.get(name)
+        aval = self.analysis.avals.get(name, self.lowerer.typer.avals.get(name))
         return isinstance(aval, P.AVal) and aval.ndim == 0 or isinstance(aval, (int, float, bool))
 
     def dtype_of(self, name):
-        aval = self.analysis.avals.get(name)
+        aval = self.analysis.avals.get(name, self.lowerer.typer.avals.get(name))
         return P.dtype_of(aval) if isinstance(aval, P.AVal) else np.result_type(aval)
 
     def create(self, tape, dtype, scalar):
@@ -709,6 +787,17 @@ class Taper:
 
     def push(self, name, block, kind):
         return self.push_value(self.tapes[(name, block.id, kind)], N.name(name), self.is_scalar(name), block)
+
+
+# Scalar primitives cheaper to recompute in the backward than to tape.
+CHEAP = {"add", "sub", "mul", "div", "neg", "square", "pow", "abs", "cast", "getitem", "maximum", "minimum",
+         "sqrt", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"}
+
+
+def assigned_names(stmt):
+    """Every name a statement (with nested blocks) assigns."""
+    return {t.id for node in gast.walk(stmt) for t in getattr(node, "targets", [getattr(node, "target", None)])
+            if isinstance(t, gast.Name)}
 
 
 def untyped(stmt):
