@@ -117,7 +117,13 @@ class Typer:
         if isinstance(stmt, gast.Expr):           # setitem: checks the index, defines nothing new
             self.type_expr(stmt.value)
             return
-        value = self.type_expr(stmt.value)
+        try:
+            value = self.type_expr(stmt.value)
+        except ShapeError as exc:
+            if exc.loc is not None or self.locate(stmt) is None:
+                raise
+            # the call itself carries no source key after normalizing; its statement does
+            raise ShapeError(exc.message, self.locate(stmt), exc.hint) from None
         names = targets_of(stmt)
         if len(names) == 1:
             self.bind(names[0], value, stmt)

@@ -8,7 +8,7 @@ import numpy as np
 
 from . import __version__
 from . import compile as compile_stage
-from . import parameter
+from . import parameter, state
 from .analyze import analyze
 from .codegen import generate
 from .errors import CompileError, S2SGradError
@@ -19,18 +19,31 @@ from .resolve import resolve
 from .tensor import Tensor
 
 DEFAULT_BACKEND = "cpu"
+# Targets whose data lives on a device (s2sgrad.cuda registers itself on import):
+# target -> call(grad_function, args), which replaces __call__'s host path, and
+# (is_device_value, to_tensor) pairs turning device results into Tensors.
+DEVICE_CALLS = {}
+DEVICE_TENSORS = []
+
+
+def _default_target():
+    """The target when neither the call nor @s2sgrad.jit names one: set_context(device_target=...)."""
+    from .context import get_context
+    return "cuda" if get_context("device_target") == "GPU" else DEFAULT_BACKEND
 
 
 class Compiled:
     """One transpiled and compiled value-and-grad program."""
 
-    def __init__(self, network, arrays, want_inputs, weights, sens_param, backend):
+    def __init__(self, network, arrays, want_inputs, weights, sens_param, backend, cache=True):
         resolved = resolve(network, arrays)
         self.params = [p for _, p in resolved.params]
         self.param_index = {id(p): i for i, p in enumerate(self.params)}
         self.consts = [a if a.ndim else a[()] for _, a in resolved.consts]
         self.input_names = resolved.inputs
-        fn = normalize(resolved.fn)
+        updated = [name for name, _, _ in resolved.updates]      # ops.assign: see state.py
+        self.state_params = [p for _, p, _ in resolved.updates]
+        fn = normalize(resolved.fn, keep=updated)
         wrt_inputs = [resolved.inputs[i] for i in want_inputs]
         wrt_params = []
         self.weight_slots = []          # per requested weight: index into grads, or None for zeros
@@ -48,14 +61,21 @@ class Compiled:
         arg_avals = {a.id: aval_of(v) for a, v in zip(fn.args.args, values)}
         locate = _locator(resolved.source)
         analysis = analyze(fn, arg_avals, self.wrt, locate)
+        state.check(resolved.updates, analysis.avals)
         from .reverse import reverse
         backward = reverse(fn, analysis, self.wrt, locate)
         what = getattr(network, "__qualname__", type(network).__qualname__)
         self.source, self.line_map, self.out_aval = generate(
-            fn, analysis, backward, sens_param, resolved.source, resolved.root_file, what, __version__)
+            fn, analysis, backward, sens_param, resolved.source, resolved.root_file, what, __version__, updated)
         self.grad_dtypes = [analysis.avals[v].dtype for v in self.wrt]
         self.workspace = tuple(np.empty(64, dtype) for _, dtype in backward.workspace)
-        self.module = compile_stage.load(self.source, backend)
+        try:
+            self.module = compile_stage.load(self.source, backend, cache)
+        except S2SGradError as exc:      # a target refused a generated line: say which line of the user's
+            line = getattr(exc, "generated_line", None)
+            if line is None or exc.loc is not None:
+                raise
+            raise type(exc)(exc.message, self.line_map.get(line), exc.hint) from None
         self.fn = self.module.value_and_grad
 
     def compile_error(self, exc):
@@ -76,14 +96,18 @@ class Compiled:
 
 def _locator(source_lines):
     def locate(node):
-        lineno = getattr(node, "lineno", None)
-        return source_lines.get(lineno) if lineno is not None else None
+        # a primitive call keeps the user's line in `lineno` and its source key apart
+        key = getattr(node, "source_key", None) or getattr(node, "lineno", None)
+        return source_lines.get(key) if key is not None else None
     return locate
 
 
 def _as_tensor(value, dtype):
     if type(value) is np.ndarray and value.dtype == dtype:
         return Tensor._from_array(value)
+    for is_device, to_tensor in DEVICE_TENSORS:      # a device result stays on its device
+        if is_device(value):
+            return to_tensor(value, dtype)
     return Tensor._from_array(np.asarray(value, dtype=dtype))
 
 
@@ -100,17 +124,27 @@ def _wrapper(aval):
 class GradFunction:
     """Callable computing (network(*inputs), gradients) with MindSpore's structure."""
 
-    def __init__(self, network, weights, get_all, get_by_list, sens_param, backend=None):
+    def __init__(self, network, weights, get_all, get_by_list, sens_param, backend=None, cache=None):
         self.network = network
         self.weights = list(weights) if get_by_list and weights is not None else []
         self.get_all = get_all
         self.get_by_list = get_by_list
         self.sens_param = sens_param
-        self.backend = backend or DEFAULT_BACKEND
+        from .jit import options_of     # @s2sgrad.jit(target=..., cache=...) on the network
+        options = options_of(network)
+        self.backend = backend or options.target or _default_target()
+        self.cache = options.cache if cache is None else cache
         self._cache = {}
         self.last = None
+        owner = getattr(network, "__self__", network)       # a bound method's cell
+        # `if self.training:` folds while resolving, so each training mode is a program of its own
+        self._cells = [c for _, c in owner.cells_and_names()] if hasattr(owner, "cells_and_names") else []
 
     def __call__(self, *args):
+        if self.backend not in ("cpu", "python"):
+            compile_stage.get_backend(self.backend)       # imports the target, which registers its call
+            if self.backend in DEVICE_CALLS:
+                return DEVICE_CALLS[self.backend](self, args)
         if self.sens_param:
             if not args:
                 raise TypeError("construct() missing 1 required positional argument: the sens (sens_param=True)")
@@ -118,7 +152,8 @@ class GradFunction:
         else:
             inputs, sens = args, None
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
-        key = tuple([(a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in arrays])
+        key = tuple([(a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in arrays]
+                    + [c.training for c in self._cells])
         entry = self._cache.get(key)
         if entry is None or entry.param_epoch != parameter.layout_epoch():
             entry = self._cache[key] = self._build(arrays)
@@ -130,11 +165,14 @@ class GradFunction:
         if self.sens_param:
             values.append(self._sens(sens, entry.out_aval))
         try:
-            out, grads, entry.workspace = entry.fn(*values)
+            result = entry.fn(*values)
         except Exception as exc:
             if type(exc).__module__.startswith("numba"):
                 raise entry.compile_error(exc) from None
             raise
+        out, grads, entry.workspace = result[:3]
+        if entry.state_params:
+            state.write(entry.state_params, result[3])
         return entry.wrap_out(out), entry.structure(grads)
 
     def _build(self, arrays):
@@ -145,7 +183,7 @@ class GradFunction:
             want = []
         else:   # MindSpore: the gradient of positional input 0, or () when it is not a Tensor
             want = tensor_positions[:1] if tensor_positions and tensor_positions[0] == 0 else []
-        entry = Compiled(self.network, arrays, want, self.weights, self.sens_param, self.backend)
+        entry = Compiled(self.network, arrays, want, self.weights, self.sens_param, self.backend, self.cache)
         entry.param_epoch = parameter.layout_epoch()
         entry.wrap_out = _wrapper(entry.out_aval)
         entry.structure = self._structure(entry, len(want))

@@ -113,6 +113,34 @@ def log_or_zero(x, z):
 
 # -- linear algebra ----------------------------------------------------------
 
+def _row_max(x, i):
+    # A loop, not x[i].max(): Numba's generic max costs about two seconds to compile.
+    m = x[i, 0]
+    for j in range(1, x.shape[1]):
+        v = x[i, j]
+        if v > m or v != v:
+            m = v
+    return m
+
+
+# One kernel per transpose combination: with the flags as arguments Numba would
+# compile np.dot for all four layouts at every call site (seconds each).
+def matmul_nn(x, y):
+    return np.dot(x, y)
+
+
+def matmul_tn(x, y):
+    return np.dot(x.T, y)
+
+
+def matmul_nt(x, y):
+    return np.dot(x, y.T)
+
+
+def matmul_tt(x, y):
+    return np.dot(x.T, y.T)
+
+
 def matmul(x, y, transpose_a, transpose_b):
     # Transposes are views (F-ordered), which Numba's BLAS call takes without a copy.
     if transpose_a and transpose_b:
@@ -181,7 +209,7 @@ def softmax(x):
     x2 = _rows(x)
     out = np.empty_like(x2)
     for i in range(x2.shape[0]):
-        m = x2[i].max()
+        m = _row_max(x2, i)
         s = 0.0
         for j in range(x2.shape[1]):
             e = np.exp(x2[i, j] - m)
@@ -196,7 +224,7 @@ def log_softmax(x):
     x2 = _rows(x)
     out = np.empty_like(x2)
     for i in range(x2.shape[0]):
-        m = x2[i].max()
+        m = _row_max(x2, i)
         s = 0.0
         for j in range(x2.shape[1]):
             s += np.exp(x2[i, j] - m)
@@ -212,7 +240,7 @@ def softmax_cross_entropy(logits, labels):
     loss = np.empty(n, logits.dtype)
     backprop = np.empty_like(logits)
     for i in range(n):
-        m = logits[i].max()
+        m = _row_max(logits, i)
         s = 0.0
         for j in range(c):
             s += np.exp(logits[i, j] - m)
@@ -232,7 +260,7 @@ def sparse_softmax_cross_entropy(logits, labels):
     grad = np.empty_like(logits)
     total = 0.0
     for i in range(n):
-        m = logits[i].max()
+        m = _row_max(logits, i)
         s = 0.0
         for j in range(c):
             s += np.exp(logits[i, j] - m)

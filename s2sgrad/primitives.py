@@ -575,6 +575,11 @@ def scalar_aware(kernel_name, scalar_form):
     return lower
 
 
+def lower_matmul(args, attr_nodes, avals, attrs):
+    flags = "".join("t" if attrs[a] else "n" for a in ("transpose_a", "transpose_b"))
+    return N.call(f"matmul_{flags}", *args)
+
+
 def lower_expand_dims(args, attr_nodes, avals, attrs):
     if shape_of(avals[0]) == ():
         return N.call("fill", N.literal((1,)), args[0])
@@ -963,7 +968,7 @@ log_or_zero = primitive("log_or_zero", 2, broadcast_rule, elementwise=True, diff
 for _cmp in ("greater", "less", "greater_equal", "less_equal", "equal", "not_equal"):
     primitive(_cmp, 2, compare_rule, elementwise=True, differentiable=False)
 
-matmul = primitive("matmul", 2, matmul_rule, attrs=("transpose_a", "transpose_b"))
+matmul = primitive("matmul", 2, matmul_rule, attrs=("transpose_a", "transpose_b"), lower=lower_matmul)
 bias_add = primitive("bias_add", 2, bias_add_rule, lower=lower_bias_add,
                      eager=lambda x, b: x + b.reshape((1, -1) + (1,) * (np.ndim(x) - 2)))
 reduce_sum = primitive("reduce_sum", 1, reduce_rule, attrs=("axis", "keep_dims"), lower=lower_reduce,
@@ -1054,4 +1059,9 @@ unslice_axis = primitive("unslice_axis", 2, unslice_axis_rule, attrs=("start", "
 HELPER_KERNELS = ("sum_all", "sum_axis", "sum_axis_keep", "fill", "const_like", "first", "select_scalar",
                   "max_all", "min_all", "argmax_all", "argmin_all", "logsumexp_all", "max_mid", "min_mid",
                   "argmax_mid", "argmin_mid", "logsumexp_mid", "cumsum_mid", "gather_mid", "scatter_add_mid",
-                  "slice_mid", "unslice_mid", "bmm")
+                  "slice_mid", "unslice_mid", "bmm", "matmul_nn", "matmul_tn", "matmul_nt", "matmul_tt")
+
+# Convolution, pooling and the layers' reshapes register their rows here, so TABLE is complete.
+from . import primitives_conv  # noqa: E402,F401
+# Dropout, batch norm, layer norm and Parameter assignment.
+from . import primitives_norm  # noqa: E402,F401

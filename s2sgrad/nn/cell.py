@@ -40,6 +40,9 @@ class Cell:
         raise NotImplementedError(f"{type(self).__name__} must define construct")
 
     def __call__(self, *args, **kwargs):
+        if getattr(type(self), "__s2sgrad_jit__", None) is not None:   # @s2sgrad.jit: the compiled forward
+            from ..jit import call_cell
+            return call_cell(self, args, kwargs)
         return self.construct(*args, **kwargs)
 
     def get_parameters(self, expand=True):
