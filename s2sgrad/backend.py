@@ -6,10 +6,10 @@ import inspect
 
 from numba.typed import List
 
-from . import element_ops, kernels
+from . import element_ops, kernels, kernels_conv, kernels_norm
 
-NAMESPACE = {name: fn for name, fn in vars(kernels).items()
-             if inspect.isfunction(fn) and fn.__module__ == kernels.__name__ and not name.startswith("_")}
+NAMESPACE = {name: fn for module in (kernels, kernels_conv, kernels_norm) for name, fn in vars(module).items()
+             if inspect.isfunction(fn) and fn.__module__ == module.__name__ and not name.startswith("_")}
 NAMESPACE.update(element_ops.KERNELS)
 NAMESPACE["List"] = List
 globals().update(NAMESPACE)

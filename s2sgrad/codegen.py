@@ -77,14 +77,17 @@ def used_kernels(text_nodes):
     return names
 
 
-def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, version):
-    """Source text of a module with forward, backward and value_and_grad."""
+def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, version, state=()):
+    """Source text of a module with forward, backward and value_and_grad. `state`:
+    names of new Parameter values (ops.assign); when there are any, forward returns
+    them as a third result and value_and_grad as a fourth (see state.py)."""
     fwd_lower = Lowerer(analysis.avals, None, None, analysis.avals)
     fwd_body = lower_block(backward.forward, fwd_lower)
     ret = fn.body[-1]
     out_aval = fwd_lower.typer.type_expr(ret.value) if not isinstance(ret.value, gast.Constant) else None
     residuals = backward.residuals
-    fwd_ret = N.ret(N.tuple_([ret.value, N.tuple_([N.name(r) for r in residuals])]))
+    new_state = [N.tuple_([N.name(s) for s in state])] if state else []
+    fwd_ret = N.ret(N.tuple_([ret.value, N.tuple_([N.name(r) for r in residuals])] + new_state))
     fwd_ret.lineno = ret.lineno
     unpack = []
     if len(residuals) == 1:
@@ -101,11 +104,13 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
     sens_node = N.name("sens") if sens_param else default_sens(N.name("out"), out_aval, sens_lower)
     # the scalar tapes go back to the caller, to be passed in again next call
     kept = N.tuple_([N.subscript(N.name("residuals"), residuals.index(t)) for t in workspace])
-    vg_body = [N.assign(["out", "residuals"], N.call("forward", *[N.name(a) for a in args])),
-               N.ret(N.tuple_([N.name("out"), N.call("backward", N.name("residuals"), sens_node), kept]))]
+    vg_state = ["state"] if state else []
+    vg_body = [N.assign(["out", "residuals"] + vg_state, N.call("forward", *[N.name(a) for a in args])),
+               N.ret(N.tuple_([N.name("out"), N.call("backward", N.name("residuals"), sens_node), kept]
+                              + [N.name(s) for s in vg_state]))]
 
     kernels = sorted(used_kernels(fwd_body + [fwd_ret] + unpack + backward.body + [bwd_ret] + vg_body)
-                     - {"forward", "backward", "residuals", "sens", "range"})
+                     - {"forward", "backward", "residuals", "sens", "range", "state"})
     dtypes = [k for k in kernels if k in DTYPES]
     kernel_names = [k for k in kernels if k not in dtypes]
     w = Writer(source_lines, root_file)

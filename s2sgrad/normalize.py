@@ -34,15 +34,16 @@ def is_prim_call(node):
     return isinstance(node, gast.Call) and getattr(node.func, "id", None) in P.TABLE
 
 
-def normalize(fn):
-    """Return a new FunctionDef in A-normal form (the input is not changed)."""
+def normalize(fn, keep=()):
+    """Return a new FunctionDef in A-normal form (the input is not changed). `keep`:
+    names to keep alive though no output uses them (state updates, see state.py)."""
     names = NameGen()
     for node in gast.walk(fn):
         if isinstance(node, gast.Name):
             names.used.add(node.id)
     body = _block(fn.body[:-1], names)
     ret = fn.body[-1]
-    body = _drop_dead(body, names_in(ret))
+    body = _drop_dead(body, names_in(ret) | set(keep))
     return N.function(fn.name, [a.id for a in fn.args.args], body + [ret])
 
 

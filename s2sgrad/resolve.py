@@ -59,10 +59,11 @@ class Resolved:
     consts: list             # [(name, ndarray)]
     source: dict = field(default_factory=dict)   # source key (a statement's lineno) -> SourceLoc
     root_file: str = ""
+    updates: list = field(default_factory=list)  # [(value name, Parameter, loc)]: ops.assign (state.py)
 
 
 RESERVED = set(P.TABLE) | set(P.HELPER_KERNELS) | {
-    "np", "forward", "backward", "value_and_grad", "residuals", "sens", "float16", "float32", "float64",
+    "np", "forward", "backward", "value_and_grad", "residuals", "sens", "state", "float16", "float32", "float64",
     "int8", "int16", "int32", "int64", "uint8", "bool_"}
 
 
@@ -176,6 +177,8 @@ class Resolver:
         self.fresh_arrays = set()   # arrays created in construct: the only ones written in place
         self.loop_depth = 0         # runtime loops being resolved (a return inside one is refused)
         self.source_keys = {}
+        self.updates = {}           # id(Parameter) -> (value name, Parameter, loc): ops.assign, see state.py
+        self.top_stmts = None       # the function body's statement list (assignments must land there)
 
     # -- errors --------------------------------------------------------------
     def error(self, cls, message, node, hint=None):
@@ -187,6 +190,8 @@ class Resolver:
         from .parameter import Parameter
         from .tensor import Tensor
         if isinstance(obj, Parameter):
+            if id(obj) in self.updates:          # read after ops.assign: the assigned value
+                return Dyn(N.name(self.updates[id(obj)][0]))
             entry = self.params.get(id(obj))
             if entry is None:
                 entry = self.params[id(obj)] = (self.names.fresh(obj.name), obj)
@@ -924,6 +929,8 @@ class Resolver:
         except TypeError as exc:
             raise self.error(ResolveError, str(exc), node) from None
         prim = op_spec.primitive
+        if prim.name == "assign":
+            return self.assign_state(operands, node)
         call = N.call(prim.name, *[self.as_operand(v, node, what) for v in operands],
                       *[self.as_attr(self._as_value(attrs[a]), node, what) for a in prim.attrs])
         call.lineno, call.col_offset = node.lineno, node.col_offset
@@ -933,6 +940,24 @@ class Resolver:
         if prim.n_out > 1:
             return self.emit(prim.name, call)
         return Dyn(call)
+
+    def assign_state(self, operands, node):
+        """ops.assign(param, value): record a state update (see state.py); later reads
+        of the Parameter see the value. Returns the value, as Assign returns the variable."""
+        target, value = operands
+        name = target.node.id if isinstance(target, Dyn) and isinstance(target.node, gast.Name) else None
+        known = [p for n, p in self.params.values() if n == name]
+        known += [p for n, p, _ in self.updates.values() if n == name]
+        param = known[0] if known else None
+        if param is None:
+            raise self.error(ResolveError, f"ops.assign writes into a Parameter, got {self.describe(target)}", node,
+                             "pass a Parameter of the cell, e.g. ops.assign(self.moving_mean, new_value)")
+        if self.stmts is not self.top_stmts or self.loop_depth:
+            raise self.error(UnsupportedSyntaxError, "ops.assign inside a runtime `if` or loop is not supported",
+                             node, "compute the new value in the branch or loop and assign it after")
+        new = self.named(Dyn(self.as_operand(value, node, "ops.assign")), f"{name}_new")
+        self.updates[id(param)] = (new.node.id, param, self.stack[-1].parsed.loc(node))
+        return new
 
     def _as_value(self, v):
         if isinstance(v, (Static, Dyn, Tup, Method)):
@@ -965,6 +990,7 @@ class Resolver:
                 values.append(Static(value))
         self.lineno = self.source_key(parsed.loc(parsed.tree))
         self.root_file = parsed.filename
+        self.top_stmts = self.stmts
         out = self.call_function(fn, self_obj, values, {}, None)
         self.lineno = getattr(self, "return_lineno", self.lineno)
         ret = self.output_node(out, parsed)
@@ -974,7 +1000,7 @@ class Resolver:
         consts = list(self.consts.values())
         fn_def = N.function("forward", [n for n in inputs if n] + [n for n, _ in params] + [n for n, _ in consts],
                             body)
-        return Resolved(fn_def, inputs, params, consts, self.source, parsed.filename)
+        return Resolved(fn_def, inputs, params, consts, self.source, parsed.filename, list(self.updates.values()))
 
     def output_node(self, out, parsed):
         if isinstance(out, Dyn):

@@ -39,6 +39,6 @@ d = _Adjoints()
 
 
 def load_all():
-    for module in ("math_ops", "array_ops", "nn_ops", "element_ops"):
+    for module in ("math_ops", "array_ops", "nn_ops", "element_ops", "conv_ops", "norm_ops"):
         importlib.import_module(f"{__name__}.{module}")
     return TEMPLATES

@@ -4,7 +4,8 @@ import math
 import numpy as np
 
 from .. import ops
-from ..common.initializer import initializer
+from ..common.initializer import HeUniform, Uniform, initializer
+from ..ops.conv import from_rows, to_rows
 from ..parameter import Parameter
 from .cell import Cell
 
@@ -46,7 +47,8 @@ def get_activation(name):
 
 
 class Dense(Cell):
-    """y = activation(x @ weight.T + bias), weight [out, in] (2-d input)."""
+    """y = activation(x @ weight.T + bias), weight [out, in]; input of any rank >= 2
+    is seen as rows [-1, in] and the result reshaped to [..., out], as MindSpore does."""
 
     def __init__(self, in_channels, out_channels, weight_init=None, bias_init=None, has_bias=True,
                  activation=None, dtype=None):
@@ -55,12 +57,13 @@ class Dense(Cell):
         self.out_channels = out_channels
         self.has_bias = has_bias
         dt = np.float32 if dtype is None else dtype
-        self.weight = Parameter(initializer(weight_init if weight_init is not None else "he_uniform",
-                                            [out_channels, in_channels], dt), name="weight")
+        if weight_init is None:
+            weight_init = HeUniform(math.sqrt(5))
+        self.weight = Parameter(initializer(weight_init, [out_channels, in_channels], dt), name="weight")
         if has_bias:
-            bound = 1 / math.sqrt(in_channels)
-            self.bias = Parameter(initializer(bias_init if bias_init is not None else ("uniform", bound),
-                                              [out_channels], dt), name="bias")
+            if bias_init is None:
+                bias_init = Uniform(1 / math.sqrt(in_channels))
+            self.bias = Parameter(initializer(bias_init, [out_channels], dt), name="bias")
         self.matmul = ops.MatMul(transpose_b=True)
         self.bias_add = ops.BiasAdd()
         if isinstance(activation, str):
@@ -69,12 +72,13 @@ class Dense(Cell):
         self.activation_flag = activation is not None
 
     def construct(self, x):
-        x = self.matmul(x, self.weight)
+        rows = to_rows(x)                 # N-d input: [..., in] -> [-1, in] (nothing for 2-d)
+        y = self.matmul(rows, self.weight)
         if self.has_bias:
-            x = self.bias_add(x, self.bias)
+            y = self.bias_add(y, self.bias)
         if self.activation_flag:
-            x = self.activation(x)
-        return x
+            y = self.activation(y)
+        return from_rows(y, x)            # back to [..., out]
 
     def extend_repr(self):
         s = f"input_channels={self.in_channels}, output_channels={self.out_channels}, has_bias={self.has_bias}"

@@ -161,3 +161,52 @@ _FUNCTIONAL = {
 }
 for _name, _spec in _FUNCTIONAL.items():
     globals()[_name] = _functional(_name, _spec)
+
+
+# -- GELU, dropout, layer norm and Parameter assignment (primitives_norm.py) ----------------
+
+def _dropout_init(keep_prob=0.5, Seed0=0, Seed1=0):
+    """Seed0/Seed1 are accepted for MindSpore compatibility; s2sgrad.set_seed seeds every draw."""
+    if isinstance(keep_prob, bool) or not isinstance(keep_prob, (int, float)):
+        raise TypeError(f"For 'Dropout', the type of 'keep_prob' must be float, but got {type(keep_prob).__name__}.")
+    if not 0 < keep_prob <= 1:
+        raise ValueError(f"For 'Dropout', the 'keep_prob' must be in range (0.0, 1.0], but got {keep_prob}.")
+    return dict(keep_prob=float(keep_prob))
+
+
+Dropout = _prim_class("Dropout", spec("dropout"), _dropout_init)
+GeLU = _prim_class("GeLU", spec("gelu"), lambda approximate=True: dict(approximate=bool(approximate)))
+LayerNorm = _prim_class("LayerNorm", spec("layer_norm"),
+                        lambda begin_norm_axis=1, begin_params_axis=1, epsilon=1e-7: dict(
+                            begin_norm_axis=begin_norm_axis, begin_params_axis=begin_params_axis,
+                            epsilon=float(epsilon)))
+_ASSIGN = spec("assign")
+
+
+def assign(variable, value):
+    """MindSpore's ops.assign: write `value` into the Parameter `variable` and return it.
+    Eagerly the Parameter changes in place; in a compiled construct the new value is
+    written back after the call (s2sgrad/state.py)."""
+    from ..parameter import Parameter
+    if not isinstance(variable, Parameter):
+        raise TypeError(f"For 'Assign', the 'variable' must be a Parameter, but got {type(variable).__name__}.")
+    if tuple(getattr(value, "shape", ())) != tuple(variable.shape):
+        raise ValueError(f"For 'Assign', the shape of 'value' {list(getattr(value, 'shape', ()))} must equal the "
+                         f"shape of 'variable' {list(variable.shape)}.")
+    apply_op(_ASSIGN, (variable, value), {}, "ops.assign")
+    return variable
+
+
+assign._s2s_spec = _ASSIGN
+
+
+class Assign(Primitive):
+    """ops.Assign()(variable, value): see `assign`."""
+    _spec = _ASSIGN
+
+    def __call__(self, variable, value):
+        return assign(variable, value)
+
+
+# -- convolution, pooling and flatten (primitives_conv.py) ----------------------------
+from .conv import Conv2D, MaxPool, AvgPool, Flatten, conv2d, max_pool2d, avg_pool2d, flatten  # noqa: E402
