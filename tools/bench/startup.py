@@ -1,0 +1,182 @@
+"""Start-up and memory rows. Each measurement runs in a fresh process of this interpreter
+(`python tools/bench/startup.py <probe>` prints one JSON line), so imports, caches and
+allocator state are those a user meets.
+
+Probes:
+  w1-first-call   import s2sgrad, build the reference example, first call (cold or warm
+                  depending on the S2SGRAD_CACHE_DIR / NUMBA_CACHE_DIR it is given)
+  transpile-W2    the pipeline up to a loaded module on the "python" backend: no Numba
+  transpile-W5
+  memory-W3       the W3 gradient's tape (s2sgrad's workspace arrays after a call) and the
+                  peak-RSS growth of one call, gradient vs primal vs hand-written gradient
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+T0 = time.perf_counter()
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load():
+    """`uptime`'s load averages."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+# -- probes (run in the child) --------------------------------------------------------------------
+
+def probe_w1_first_call():
+    import s2sgrad  # noqa: F401
+    t_import = time.perf_counter()
+    sys.path.insert(0, os.path.dirname(HERE))
+    from bench import w1
+    impl = w1.impl_s2sgrad(w1.make_data())
+    impl.call()
+    t_call = time.perf_counter()
+    return {"import_s": t_import - T0, "first_call_s": t_call - t_import, "total_s": t_call - T0}
+
+
+def _grad_function(train):
+    grad = getattr(train, "_grad", None)
+    if grad is None or not hasattr(grad, "_build"):
+        raise RuntimeError("s2sgrad's GradFunction no longer has _build(arrays); update tools/bench/startup.py")
+    return grad
+
+
+def probe_transpile(name):
+    """Seconds to transpile (parse .. codegen) and load the module on the python backend."""
+    import numpy as np
+    sys.path.insert(0, os.path.dirname(HERE))
+    from bench import w2, w5
+    module = {"W2": w2, "W5": w5}[name]
+    impl = module.impl_s2sgrad(module.make_data())
+    grad = _grad_function(impl.info["train"])
+    grad.backend = "python"
+    arrays = [a._data if hasattr(a, "_data") else a for a in impl.info["args"]]
+    times = []
+    for _ in range(4):
+        t = time.perf_counter()
+        entry = grad._build(arrays)
+        times.append(time.perf_counter() - t)
+    return {"first_s": times[0], "again_s": float(np.median(times[1:])),
+            "source_lines": len(entry.source.splitlines())}
+
+
+def _rss_peak_growth(fn):
+    """Peak RSS growth (bytes) during fn(): free heap memory goes back to the kernel first
+    (malloc_trim) and the kernel's high-water mark is reset (/proc/self/clear_refs 5), so
+    every page an allocation touches counts, Numba's and NumPy's alike."""
+    import ctypes
+    import gc
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+    def status(field):
+        for line in open("/proc/self/status"):
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+        raise RuntimeError(field)
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = status("VmRSS:")
+    fn()
+    return status("VmHWM:") - before
+
+
+def probe_memory_w3():
+    import numpy as np
+    sys.path.insert(0, os.path.dirname(HERE))
+    from bench import w3
+    out = {}
+    for steps in (w3.STEPS, 1_000_000):
+        data = {**w3.make_data(), "steps": steps}
+        impls = {"s2sgrad": w3.impl_s2sgrad(data), "primal": w3.impl_numba_primal(data),
+                 "hand": w3.impl_numba_grad(data)}
+        for impl in impls.values():
+            impl.call()
+            impl.call()
+        entry = impls["s2sgrad"].info["train"]._grad.last
+        out[steps] = {"tape_bytes": int(sum(a.nbytes for a in entry.workspace if isinstance(a, np.ndarray))),
+                      **{f"rss_{k}_bytes": max(_rss_peak_growth(v.call) for _ in range(3)) for k, v in impls.items()}}
+    return out
+
+
+# -- the parent side -------------------------------------------------------------------------------
+
+def _run_probe(probe, env):
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, os.path.abspath(__file__), probe], env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError((proc.stderr or proc.stdout).strip().splitlines()[-1][:300])
+    return json.loads(proc.stdout.strip().splitlines()[-1]), wall
+
+
+def _mb(n):
+    return f"{n / 2**20:.2f} MiB" if abs(n) >= 2**20 else f"{n / 1024:.1f} KiB"
+
+
+def run_all(workloads, env):
+    rows = []
+
+    def attempt(what, fn):
+        try:
+            fn()
+        except Exception as exc:
+            rows.append({"what": what, "value": "error", "detail": f"{type(exc).__name__}: {exc}"[:300]})
+
+    if "W1" in workloads:
+        def w1_rows():
+            with tempfile.TemporaryDirectory() as tmp:
+                e = {**env, "S2SGRAD_CACHE_DIR": os.path.join(tmp, "s2s"), "NUMBA_CACHE_DIR": os.path.join(tmp, "nb")}
+                for label in ("cold (empty S2SGRAD_CACHE_DIR and NUMBA_CACHE_DIR)", "warm cache, new process"):
+                    r, wall = _run_probe("w1-first-call", e)
+                    rows.append({"what": f"W1 {label}: import s2sgrad + first call", "seconds": r["total_s"],
+                                 "detail": f"import {r['import_s']:.2f} s, first call {r['first_call_s']:.2f} s, "
+                                           f"process wall {wall:.2f} s", **r})
+        attempt("W1 first call", w1_rows)
+    for name in ("W2", "W5"):
+        if name in workloads:
+            def transpile(name=name):
+                r, _ = _run_probe(f"transpile-{name}", env)
+                rows.append({"what": f"{name} transpile only (parse..codegen, python backend, no Numba)",
+                             "seconds": r["first_s"], "detail": f"first in a new process; again {r['again_s'] * 1e3:.0f}"
+                                                                f" ms; {r['source_lines']} generated lines", **r})
+            attempt(f"{name} transpile", transpile)
+    if "W3" in workloads:
+        def memory():
+            r, _ = _run_probe("memory-W3", env)
+            for steps, m in r.items():
+                rows.append({"what": f"W3 memory, {int(steps):,} steps: s2sgrad tape, kept in its workspace",
+                             "value": _mb(m["tape_bytes"]),
+                             "detail": f"{m['tape_bytes'] / int(steps):.0f} bytes/step, allocated once and reused "
+                                       f"by later calls", **m})
+                rows.append({"what": f"W3 memory, {int(steps):,} steps: peak RSS growth of one warm call",
+                             "value": _mb(m["rss_s2sgrad_bytes"]),
+                             "detail": f"s2sgrad (its tape is already held); hand-written grad "
+                                       f"{_mb(m['rss_hand_bytes'])} (its xs array); primal {_mb(m['rss_primal_bytes'])}"})
+        attempt("W3 memory", memory)
+    return rows
+
+
+def main():
+    probe = sys.argv[1]
+    if probe == "w1-first-call":
+        result = probe_w1_first_call()
+    elif probe.startswith("transpile-"):
+        result = probe_transpile(probe.split("-", 1)[1])
+    elif probe == "memory-W3":
+        result = probe_memory_w3()
+    else:
+        raise SystemExit(f"unknown probe {probe}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

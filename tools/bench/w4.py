@@ -1,0 +1,126 @@
+"""W4: Lennard-Jones energy of 256 particles, written element by element as a double loop
+over pairs i < j; gradient with respect to the positions."""
+import numba
+import numpy as np
+
+from .common import Impl
+
+TITLE = "W4 Lennard-Jones, 256 particles, pair loop"
+WRT = "positions"
+TOL = dict(rtol=1e-9, atol=1e-12)
+FD_WRT = {0: 0}
+EPS, SIGMA = 1.0, 1.0
+
+
+def make_data(size="full"):
+    n = 256 if size == "full" else 6
+    # particles on a jittered grid: no pair closer than ~0.5 sigma, so the energy stays moderate
+    side = int(np.ceil(n ** (1 / 3)))
+    grid = np.stack(np.meshgrid(*[np.arange(side)] * 3, indexing="ij"), -1).reshape(-1, 3)[:n]
+    pos = grid * 1.1 + 0.15 * np.random.default_rng(0).standard_normal((n, 3))
+    return {"pos": pos}
+
+
+def lj_energy(pos, eps, sigma):
+    """The program as a user writes it; s2sgrad differentiates it, Numba compiles it as the primal."""
+    e = 0.0
+    for i in range(pos.shape[0]):
+        for j in range(i + 1, pos.shape[0]):
+            r2 = 0.0
+            for k in range(3):
+                d = pos[i, k] - pos[j, k]
+                r2 += d * d
+            s6 = (sigma * sigma / r2) ** 3
+            e += 4.0 * eps * (s6 * s6 - s6)
+    return e
+
+
+primal = numba.njit(cache=True)(lj_energy)
+
+
+@numba.njit(cache=True)
+def value_and_grad(pos, eps, sigma):
+    """Energy and dE/dpos in one pass over the pairs; row i's force accumulates in registers."""
+    n = pos.shape[0]
+    e = 0.0
+    grad = np.zeros_like(pos)
+    sig2 = sigma * sigma
+    for i in range(n):
+        xi, yi, zi = pos[i, 0], pos[i, 1], pos[i, 2]
+        gx = gy = gz = 0.0
+        for j in range(i + 1, n):
+            dx, dy, dz = xi - pos[j, 0], yi - pos[j, 1], zi - pos[j, 2]
+            inv = 1.0 / (dx * dx + dy * dy + dz * dz)
+            s2 = sig2 * inv
+            s6 = s2 * s2 * s2
+            e += 4.0 * eps * (s6 * s6 - s6)
+            f = -24.0 * eps * (2.0 * s6 * s6 - s6) * inv      # dE/dr2 * 2
+            gx += f * dx
+            gy += f * dy
+            gz += f * dz
+            grad[j, 0] -= f * dx
+            grad[j, 1] -= f * dy
+            grad[j, 2] -= f * dz
+        grad[i, 0] += gx
+        grad[i, 1] += gy
+        grad[i, 2] += gz
+    return e, grad
+
+
+def impl_s2sgrad(data):
+    from s2sgrad import nn, Tensor
+    grad = nn.ForwardValueAndGrad(lj_energy)          # gradient of input 0: the positions
+    pos = Tensor(data["pos"])
+    return Impl(lambda: grad(pos, EPS, SIGMA), lambda r: (r[0], [r[1]]), info={"train": grad})
+
+
+def _args(data):
+    return [data["pos"], EPS, SIGMA]
+
+
+def impl_numba_primal(data):
+    args = _args(data)
+    return Impl(lambda: primal(*args))
+
+
+def impl_numba_grad(data):
+    args = _args(data)
+    return Impl(lambda: value_and_grad(*args), lambda r: (r[0], [r[1]]))
+
+
+def impl_jax(data):
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    i, j = np.triu_indices(len(data["pos"]), 1)
+
+    def energy(pos):
+        d = pos[i] - pos[j]
+        s6 = (SIGMA * SIGMA / jnp.sum(d * d, axis=1)) ** 3
+        return jnp.sum(4.0 * EPS * (s6 * s6 - s6))
+    vg = jax.jit(jax.value_and_grad(energy))
+    pos = jnp.asarray(data["pos"])
+    return Impl(lambda: jax.block_until_ready(vg(pos)), lambda r: (r[0], [r[1]]), note="vectorised pairs")
+
+
+def impl_torch(data):
+    import torch
+    i, j = (torch.as_tensor(a) for a in np.triu_indices(len(data["pos"]), 1))
+    pos = torch.tensor(data["pos"], requires_grad=True)
+
+    def call():
+        pos.grad = None
+        d = pos[i] - pos[j]
+        s6 = (SIGMA * SIGMA / (d * d).sum(1)) ** 3
+        e = (4.0 * EPS * (s6 * s6 - s6)).sum()
+        e.backward()
+        return e.detach(), pos.grad
+    return Impl(call, lambda r: (r[0], [r[1]]), note="vectorised pairs")
+
+
+def impl_tangent(data):
+    import tangent
+    dloss = tangent.grad(lj_energy, wrt=(0,))
+    pos = data["pos"]
+    return Impl(lambda: (lj_energy(pos, EPS, SIGMA), dloss(pos, EPS, SIGMA)), lambda r: (r[0], [r[1]]),
+                note="same pair loop, pure Python")
