@@ -3,6 +3,7 @@ program is written in autograd.numpy). Gradients are never checked against
 s2sgrad's own output alone."""
 import numpy as np
 
+import s2sgrad
 from s2sgrad import Tensor, nn
 
 EPS = 1e-6
@@ -43,16 +44,18 @@ def random_sens(out, rng):
     return [rng.standard_normal(o.shape) for o in outs]
 
 
-def check_grads(fn, *args, rtol=1e-5, atol=1e-6, seed=0, eager=None):
+def check_grads(fn, *args, rtol=1e-5, atol=1e-6, seed=0, eager=None, target=None):
     """Compare ForwardValueAndGrad(get_all=True, sens_param=True) of `fn` with finite
-    differences of the eager function, for every float input. Returns s2sgrad's grads."""
+    differences of the eager function, for every float input. Returns s2sgrad's grads.
+    `target="python"` runs the generated code uncompiled (no Numba compile)."""
     rng = np.random.default_rng(seed)
     eager = eager or fn
     args = [Tensor(a) if isinstance(a, np.ndarray) else a for a in args]
     expected_out = eager(*args)
     sens = random_sens(expected_out, rng)
     sens_arg = tuple(Tensor(s) for s in sens) if isinstance(expected_out, tuple) else Tensor(sens[0])
-    grad_fn = nn.ForwardValueAndGrad(fn, get_all=True, sens_param=True)
+    grad_fn = nn.ForwardValueAndGrad(s2sgrad.jit(fn, target=target) if target else fn, get_all=True,
+                                     sens_param=True)
     out, grads = grad_fn(*args, sens_arg)
     for got, want in zip(_flatten(out), _flatten(expected_out)):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)

@@ -1,4 +1,6 @@
-"""Random programs through the Numba backend against float64 central finite differences.
+"""Random programs against float64 central finite differences: every drawn program
+through the `python` target (the generated code run uncompiled), and the first few
+also through Numba.
 
 `program_generator.programs()` draws small NumPy programs (straight-line code,
 branches on runtime scalars, `for` loops with loop-carried values, element reads
@@ -17,6 +19,8 @@ Environment:
 
     S2SGRAD_RANDOM_EXAMPLES   programs to draw (default 200), e.g.
         S2SGRAD_RANDOM_EXAMPLES=2000 python -m pytest tests/test_random_programs.py
+    S2SGRAD_RANDOM_COMPILED   how many of them also run compiled by Numba (default 30;
+        each costs a Numba compile of several seconds on a cold cache)
 
 A failure prints the (shrunk) program's source and inputs; the module it was
 imported from stays in pytest's temporary directory.
@@ -34,6 +38,7 @@ from gradcheck import check_grads
 from program_generator import programs
 
 EXAMPLES = int(os.environ.get("S2SGRAD_RANDOM_EXAMPLES", "200"))
+COMPILED = int(os.environ.get("S2SGRAD_RANDOM_COMPILED", "30"))
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +70,25 @@ def as_numpy(fn):
     return run
 
 
-# no `explain` phase: it reruns the failing program many times, each a Numba compile
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-          phases=[Phase.explicit, Phase.generate, Phase.shrink],
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large,
-                                 HealthCheck.function_scoped_fixture])
+def random_programs(max_examples):
+    # no `explain` phase: it reruns the failing program many times, each a Numba compile
+    return settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
+                    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                           HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+
+
+@random_programs(EXAMPLES)
 @given(program=programs())
 def test_random_program_gradients_match_finite_differences(program_dir, program):
+    module = load_program(program_dir, program.source)
+    note(f"program file: {module.__file__}\n{program!r}")
+    check_grads(module.f, *program.inputs, eager=as_numpy(module.f), target="python")
+
+
+@random_programs(COMPILED)       # derandomized: the same first programs, so repeat runs hit the disk cache
+@given(program=programs())
+def test_random_programs_compiled_by_numba(program_dir, program):
     module = load_program(program_dir, program.source)
     note(f"program file: {module.__file__}\n{program!r}")
     check_grads(module.f, *program.inputs, eager=as_numpy(module.f))
