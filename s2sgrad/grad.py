@@ -17,6 +17,7 @@ from .parse import SourceLoc
 from .primitives import AVal, aval_of
 from .resolve import resolve
 from .tensor import Tensor
+from .nn.cell import train_epoch
 
 DEFAULT_BACKEND = "cpu"
 # Targets whose data lives on a device (s2sgrad.cuda registers itself on import):
@@ -102,9 +103,15 @@ def _locator(source_lines):
     return locate
 
 
+_new_object = object.__new__
+
+
 def _as_tensor(value, dtype):
-    if type(value) is np.ndarray and value.dtype == dtype:
-        return Tensor._from_array(value)
+    # the hot path of every call: four of these cost more than the compiled W1 program
+    if type(value) is np.ndarray and (value.dtype is dtype or value.dtype == dtype):
+        tensor = _new_object(Tensor)
+        tensor._data = value
+        return tensor
     for is_device, to_tensor in DEVICE_TENSORS:      # a device result stays on its device
         if is_device(value):
             return to_tensor(value, dtype)
@@ -117,7 +124,8 @@ def _wrapper(aval):
         parts = [_wrapper(a) for a in aval]
         return lambda v: tuple(w(x) for w, x in zip(parts, v))
     if isinstance(aval, AVal):
-        return lambda v: _as_tensor(v, aval.dtype)
+        dtype = np.dtype(aval.dtype)
+        return lambda v: _as_tensor(v, dtype)
     return lambda v: v
 
 
@@ -139,6 +147,7 @@ class GradFunction:
         owner = getattr(network, "__self__", network)       # a bound method's cell
         # `if self.training:` folds while resolving, so each training mode is a program of its own
         self._cells = [c for _, c in owner.cells_and_names()] if hasattr(owner, "cells_and_names") else []
+        self._flags_epoch, self._flags = None, ()
 
     def __call__(self, *args):
         if self.backend not in ("cpu", "python"):
@@ -152,8 +161,10 @@ class GradFunction:
         else:
             inputs, sens = args, None
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
-        key = tuple([(a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in arrays]
-                    + [c.training for c in self._cells])
+        if self._flags_epoch != train_epoch():        # `if self.training:` folds: part of the key
+            self._flags_epoch, self._flags = train_epoch(), tuple([c.training for c in self._cells])
+        key = tuple([(a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in arrays]) \
+            + self._flags
         entry = self._cache.get(key)
         if entry is None or entry.param_epoch != parameter.layout_epoch():
             entry = self._cache[key] = self._build(arrays)
@@ -191,7 +202,7 @@ class GradFunction:
 
     def _structure(self, entry, n_inputs):
         """A function from the compiled gradient tuple to MindSpore's output structure."""
-        dtypes = entry.grad_dtypes
+        dtypes = [np.dtype(d) for d in entry.grad_dtypes]
         weights = list(zip(self.weights, entry.weight_slots))
 
         def inputs(grads):

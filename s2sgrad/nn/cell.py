@@ -5,6 +5,14 @@ from collections import OrderedDict
 from ..parameter import Parameter
 
 
+_train_epoch = [0]
+
+
+def train_epoch():
+    """Changes whenever some cell's training flag is set: callers cache flags per epoch."""
+    return _train_epoch[0]
+
+
 class Cell:
     """Base class of networks. Subclasses define `construct`; calling a cell runs
     construct eagerly on Tensors (MindSpore's PYNATIVE mode)."""
@@ -17,6 +25,8 @@ class Cell:
         object.__setattr__(self, "requires_grad", False)
 
     def __setattr__(self, name, value):
+        if name == "training":
+            _train_epoch[0] += 1
         if "_params" not in self.__dict__:
             if isinstance(value, (Parameter, Cell)):
                 raise AttributeError(f"call super().__init__() in {type(self).__name__}.__init__ before "
@@ -82,6 +92,7 @@ class Cell:
     def set_train(self, mode=True):
         for _, cell in self.cells_and_names():
             object.__setattr__(cell, "training", mode)
+        _train_epoch[0] += 1
         return self
 
     def extend_repr(self):
