@@ -7,7 +7,9 @@ replayed from the forward: a condition is a residual value, a loop runs its
 recorded trip count backwards. A value the backward reads inside a block is
 recorded only when the backward needs it and the block overwrites it: it is pushed
 on a typed tape at the end of the block (or at the start of a loop body, for
-loop-carried variables) and popped at the start of the block's reverse.
+loop-carried variables) and popped at the start of the block's reverse, unless
+it is a cheap scalar the backward can recompute there (a loop index, arithmetic on
+values it already has), which costs less than the tape's memory traffic.
 
 The stage knows nothing about individual primitives: everything op-specific is in
 the primitive table and the templates.
@@ -297,6 +299,7 @@ class Reverser:
         d_m = self.adjoint_of(m)
         src = stmt.value
         if d_m is not None and isinstance(src, gast.Name) and src.id in self.analysis.varied:
+            self.rebound.add(adjoint_name(m))      # d_m restarts from zero below: src must copy, not alias it
             out += self.contribute(src.id, d_m, block)
         if not self.dry:
             out.append(N.assign(adjoint_name(m), N.call("zeros_like", N.name(m))))

@@ -515,6 +515,18 @@ def lp_row_softplus_ag(a):
     return total
 
 
+# 31. a loop that assigns nothing (its body folds away) leaves a merge copy whose adjoint
+#     restarts from zero: what flows to the copy's source must not alias it (found by the
+#     random-program generator)
+def lp_copy_through_empty_loop(x0):
+    x0 = x0 + x0 + np.tanh(x0)
+    for i in range(2):
+        for j in range(x0.shape[0]):
+            if i > 0:
+                x0 = x0 + np.tanh(x0)
+    return x0[0]
+
+
 CASES = [
     Case("lp_sum_squares", lp_sum_squares, lambda: (rng(1).standard_normal(6),), lp_sum_squares_ag),
     Case("lp_dot_len", lp_dot_len, lambda: (rng(2).standard_normal(5), rng(3).standard_normal(5)), lp_dot_len_ag),
@@ -555,4 +567,5 @@ CASES = [
     Case("lp_while_counter", lp_while_counter, lambda: (rng(30).standard_normal(7),)),
     Case("lp_while_break", lp_while_break, lambda: (np.array([0.5, 0.4, 0.9, 0.3, 0.2]),)),
     Case("lp_row_softplus", lp_row_softplus, lambda: (rng(31).standard_normal((3, 4)),), lp_row_softplus_ag),
+    Case("lp_copy_through_empty_loop", lp_copy_through_empty_loop, lambda: (rng(32).standard_normal(2),)),
 ]
