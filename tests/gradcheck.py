@@ -19,7 +19,12 @@ def _flatten(out):
     return [np.asarray(_as_np(out), dtype=np.float64)]
 
 
-def numeric_grads(fn, args, sens, wrt):
+class OracleUnreliable(AssertionError):
+    """Central differences at two step sizes disagree: the program is too ill-conditioned
+    (e.g. 2**20 amplification into a saturating tanh) for finite differences to judge it."""
+
+
+def numeric_grads(fn, args, sens, wrt, eps=EPS):
     """d/d args[i] of sum(sens * fn(*args)) for i in wrt, by central differences."""
     def scalar(a):
         outs = _flatten(fn(*a))
@@ -30,11 +35,11 @@ def numeric_grads(fn, args, sens, wrt):
         g = np.zeros_like(x)
         for idx in np.ndindex(x.shape):
             plus, minus = x.copy(), x.copy()
-            plus[idx] += EPS
-            minus[idx] -= EPS
+            plus[idx] += eps
+            minus[idx] -= eps
             a_plus, a_minus = list(args), list(args)
             a_plus[i], a_minus[i] = Tensor(plus), Tensor(minus)
-            g[idx] = (scalar(a_plus) - scalar(a_minus)) / (2 * EPS)
+            g[idx] = (scalar(a_plus) - scalar(a_minus)) / (2 * eps)
         grads.append(g)
     return grads
 
@@ -44,10 +49,12 @@ def random_sens(out, rng):
     return [rng.standard_normal(o.shape) for o in outs]
 
 
-def check_grads(fn, *args, rtol=1e-5, atol=1e-6, seed=0, eager=None, target=None):
+def check_grads(fn, *args, rtol=1e-5, atol=1e-6, seed=0, eager=None, target=None, check_oracle=False):
     """Compare ForwardValueAndGrad(get_all=True, sens_param=True) of `fn` with finite
     differences of the eager function, for every float input. Returns s2sgrad's grads.
-    `target="python"` runs the generated code uncompiled (no Numba compile)."""
+    `target="python"` runs the generated code uncompiled (no Numba compile).
+    `check_oracle=True` first compares central differences at two step sizes and raises
+    OracleUnreliable where they disagree (for generated programs, which can be ill-conditioned)."""
     rng = np.random.default_rng(seed)
     eager = eager or fn
     args = [Tensor(a) if isinstance(a, np.ndarray) else a for a in args]
@@ -62,6 +69,10 @@ def check_grads(fn, *args, rtol=1e-5, atol=1e-6, seed=0, eager=None, target=None
     tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
     float_pos = [i for i in tensor_pos if np.issubdtype(args[i].asnumpy().dtype, np.floating)]
     want = numeric_grads(eager, args, sens, float_pos)
+    if check_oracle:
+        for w, coarse in zip(want, numeric_grads(eager, args, sens, float_pos, eps=EPS * 10)):
+            if not np.allclose(w, coarse, rtol=rtol, atol=atol):
+                raise OracleUnreliable(f"central differences at eps {EPS} and {EPS * 10} disagree")
     by_pos = dict(zip(tensor_pos, grads))
     for i, w in zip(float_pos, want):
         got = by_pos[i].asnumpy()

@@ -9,6 +9,10 @@ real module (s2sgrad reads source with `inspect.getsource`), imported, and its
 value and gradients from `nn.ForwardValueAndGrad` are compared with the program
 run as plain NumPy and with central differences of it (`gradcheck.check_grads`).
 
+A program whose central differences at two step sizes disagree (it can amplify a
+perturbation 2**20-fold into a saturating tanh) is discarded with `assume`: the
+oracle cannot judge it.
+
 Generation is deterministic (`derandomize=True`): every run draws the same
 programs, and the generated code does not depend on where the program file lives,
 so repeat runs reuse s2sgrad's disk cache (`~/.cache/s2sgrad`, or
@@ -32,9 +36,9 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import HealthCheck, Phase, assume, given, note, settings
 
-from gradcheck import check_grads
+from gradcheck import OracleUnreliable, check_grads
 from program_generator import programs
 
 EXAMPLES = int(os.environ.get("S2SGRAD_RANDOM_EXAMPLES", "200"))
@@ -70,6 +74,14 @@ def as_numpy(fn):
     return run
 
 
+def check(module, program, target):
+    """check_grads, discarding (not passing) a program finite differences cannot judge."""
+    try:
+        check_grads(module.f, *program.inputs, eager=as_numpy(module.f), target=target, check_oracle=True)
+    except OracleUnreliable:
+        assume(False)
+
+
 def random_programs(max_examples):
     # no `explain` phase: it reruns the failing program many times, each a Numba compile
     return settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
@@ -83,7 +95,7 @@ def random_programs(max_examples):
 def test_random_program_gradients_match_finite_differences(program_dir, program):
     module = load_program(program_dir, program.source)
     note(f"program file: {module.__file__}\n{program!r}")
-    check_grads(module.f, *program.inputs, eager=as_numpy(module.f), target="python")
+    check(module, program, target="python")
 
 
 @random_programs(COMPILED)       # derandomized: the same first programs, so repeat runs hit the disk cache
@@ -91,4 +103,4 @@ def test_random_program_gradients_match_finite_differences(program_dir, program)
 def test_random_programs_compiled_by_numba(program_dir, program):
     module = load_program(program_dir, program.source)
     note(f"program file: {module.__file__}\n{program!r}")
-    check_grads(module.f, *program.inputs, eager=as_numpy(module.f))
+    check(module, program, target=None)
