@@ -17,7 +17,7 @@ from .parse import SourceLoc
 from .primitives import AVal, aval_of
 from .resolve import resolve
 from .tensor import Tensor
-from .nn.cell import train_epoch
+from .nn.cell import TrainingFlags
 
 DEFAULT_BACKEND = "cpu"
 # Targets whose data lives on a device (s2sgrad.cuda registers itself on import):
@@ -78,6 +78,15 @@ class Compiled:
                 raise
             raise type(exc)(exc.message, self.line_map.get(line), exc.hint) from None
         self.fn = self.module.value_and_grad
+
+    def arguments(self, arrays):
+        """The compiled functions' arguments: array inputs (0-d as scalars), Parameters,
+        constants, then the scalar tapes' buffers (sens, when taken, goes last)."""
+        values = [a if a.ndim else a[()] for a in arrays if isinstance(a, np.ndarray)]
+        values += [p._data if p._data.ndim else p._data[()] for p in self.params]
+        values += self.consts
+        values += self.workspace
+        return values
 
     def compile_error(self, exc):
         text = str(exc)
@@ -144,10 +153,7 @@ class GradFunction:
         self.cache = options.cache if cache is None else cache
         self._cache = {}
         self.last = None
-        owner = getattr(network, "__self__", network)       # a bound method's cell
-        # `if self.training:` folds while resolving, so each training mode is a program of its own
-        self._cells = [c for _, c in owner.cells_and_names()] if hasattr(owner, "cells_and_names") else []
-        self._flags_epoch, self._flags = None, ()
+        self.training_flags = TrainingFlags(network)
 
     def __call__(self, *args):
         if self.backend not in ("cpu", "python"):
@@ -161,18 +167,13 @@ class GradFunction:
         else:
             inputs, sens = args, None
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
-        if self._flags_epoch != train_epoch():        # `if self.training:` folds: part of the key
-            self._flags_epoch, self._flags = train_epoch(), tuple([c.training for c in self._cells])
         key = tuple([(a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in arrays]) \
-            + self._flags
+            + self.training_flags()
         entry = self._cache.get(key)
         if entry is None or entry.param_epoch != parameter.layout_epoch():
             entry = self._cache[key] = self._build(arrays)
         self.last = entry
-        values = [a if a.ndim else a[()] for a in arrays if isinstance(a, np.ndarray)]   # 0-d -> scalar
-        values += [p._data if p._data.ndim else p._data[()] for p in entry.params]
-        values += entry.consts
-        values += entry.workspace
+        values = entry.arguments(arrays)
         if self.sens_param:
             values.append(self._sens(sens, entry.out_aval))
         try:

@@ -25,6 +25,7 @@ from . import parameter, state
 from .errors import S2SGradError
 from .jumps import structure
 from .parse import parse_function
+from .nn.cell import TrainingFlags
 
 ATTR = "__s2sgrad_jit__"
 
@@ -176,23 +177,22 @@ class Primal:
         self.target = options.target or "cpu"
         self.cache = options.cache
         self._entries = {}
+        self._flags = None          # TrainingFlags, once the network is known
 
     def __call__(self, args):
         from .grad import Compiled, _wrapper
         arrays = _arrays(args)
-        key = _key(arrays) + training_flags(self.network)      # `if self.training:` folds while resolving
+        if self._flags is None:
+            self._flags = TrainingFlags(self.network)
+        key = _key(arrays) + self._flags()
         entry = self._entries.get(key)
         if entry is None or entry.param_epoch != parameter.layout_epoch():
             entry = Compiled(self.network, arrays, [], [], False, self.target, self.cache)
             entry.param_epoch = parameter.layout_epoch()
             entry.wrap_out = _wrapper(entry.out_aval)
             self._entries[key] = entry
-        values = [a if a.ndim else a[()] for a in arrays if isinstance(a, np.ndarray)]
-        values += [p._data if p._data.ndim else p._data[()] for p in entry.params]
-        values += entry.consts
-        values += entry.workspace
         try:
-            result = entry.module.forward(*values)
+            result = entry.module.forward(*entry.arguments(arrays))
         except Exception as exc:
             if type(exc).__module__.startswith("numba"):
                 raise entry.compile_error(exc) from None
@@ -201,10 +201,6 @@ class Primal:
             state.write(entry.state_params, result[2])
         return entry.wrap_out(result[0])
 
-
-def training_flags(network):
-    cells = getattr(network, "cells_and_names", None)
-    return tuple(c.training for _, c in cells()) if cells else ()
 
 
 def _bind(fn, args, kwargs, skip_self):

@@ -182,3 +182,29 @@ def test_backends_are_a_registry(monkeypatch):
     _, d = nn.ForwardValueAndGrad(fn)(Tensor(np.ones(2)))
     np.testing.assert_allclose(d.asnumpy(), [5.0, 5.0])
     assert calls == [False]
+
+
+@ms.jit
+class NormNet(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm1d(3)
+
+    def construct(self, x):
+        return self.bn(x) * 2.0
+
+
+def test_decorated_cell_follows_set_train_and_updates_moving_statistics():
+    x = np.random.default_rng(5).standard_normal((6, 3)).astype(np.float32)
+    net = NormNet()
+    eval_out = net(Tensor(x)).asnumpy()                   # eval: moving statistics (0, 1), left alone
+    np.testing.assert_allclose(eval_out, 2 * x / np.sqrt(1 + 1e-5), rtol=1e-5)
+    np.testing.assert_array_equal(net.bn.moving_mean.asnumpy(), 0)
+    net.set_train()
+    train_out = net(Tensor(x)).asnumpy()                  # train: batch statistics, moving mean updated
+    mean, var = x.mean(axis=0), x.var(axis=0)
+    np.testing.assert_allclose(train_out, 2 * (x - mean) / np.sqrt(var + 1e-5), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(net.bn.moving_mean.asnumpy(), 0.1 * mean, rtol=1e-5, atol=1e-7)
+    net.set_train(False)
+    np.testing.assert_allclose(net(Tensor(x)).asnumpy(), 2 * (x - 0.1 * mean) /
+                               np.sqrt(net.bn.moving_variance.asnumpy() + 1e-5), rtol=1e-5, atol=1e-6)

@@ -115,8 +115,8 @@ def call(grad, args):
     devs = [_on_device(a) for a in inputs]
     shown = [_stand_in(d) if D.is_device(d) else (np.asarray(d) if isinstance(a, Tensor) else d)
              for a, d in zip(inputs, devs)]
-    key = tuple([(a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in shown]
-                + [c.training for c in getattr(grad, "_cells", ())])
+    key = tuple([(a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in shown]) \
+        + grad.training_flags()
     entry = grad._cache.get(key)
     if entry is None or entry.param_epoch != parameter.layout_epoch():
         entry = grad._cache[key] = grad._build(shown)

@@ -8,9 +8,20 @@ from ..parameter import Parameter
 _train_epoch = [0]
 
 
-def train_epoch():
-    """Changes whenever some cell's training flag is set: callers cache flags per epoch."""
-    return _train_epoch[0]
+class TrainingFlags:
+    """`training` of every cell of a network, re-read only after some flag was set.
+    `if self.training:` folds while resolving, so the flags are part of a compiled
+    program's key; reading them from every cell on every call would cost per cell."""
+
+    def __init__(self, network):
+        owner = getattr(network, "__self__", network)       # a bound method's cell
+        self.cells = [c for _, c in owner.cells_and_names()] if hasattr(owner, "cells_and_names") else []
+        self.epoch, self.flags = None, ()
+
+    def __call__(self):
+        if self.epoch != _train_epoch[0]:
+            self.epoch, self.flags = _train_epoch[0], tuple([c.training for c in self.cells])
+        return self.flags
 
 
 class Cell:
