@@ -9,7 +9,7 @@ import numpy as np
 
 from . import nodes as N
 from . import primitives as P
-from .lowering import Lowerer
+from .lowering import Lowerer, lower_block
 from .normalize import targets_of
 from .resolve import RESERVED
 
@@ -87,7 +87,8 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
     out_aval = fwd_lower.typer.type_expr(ret.value) if not isinstance(ret.value, gast.Constant) else None
     residuals = backward.residuals
     new_state = [N.tuple_([N.name(s) for s in state])] if state else []
-    fwd_ret = N.ret(N.tuple_([ret.value, N.tuple_([N.name(r) for r in residuals])] + new_state))
+    fwd_ret = N.ret(N.tuple_([typed_constants(ret.value), N.tuple_([N.name(r) for r in residuals])]
+                             + new_state))
     fwd_ret.lineno = ret.lineno
     unpack = []
     if len(residuals) == 1:
@@ -129,23 +130,15 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
 DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_"}
 
 
-def lower_block(stmts, lowerer):
-    out = []
-    for stmt in stmts:
-        if isinstance(stmt, gast.If):
-            new = gast.If(test=stmt.test, body=lower_block(stmt.body, lowerer),
-                          orelse=lower_block(stmt.orelse, lowerer))
-        elif isinstance(stmt, gast.For):
-            lowerer.typer.avals[stmt.target.id] = P.AVal(np.dtype(np.int64), ())
-            new = gast.For(target=stmt.target, iter=stmt.iter, body=lower_block(stmt.body, lowerer), orelse=[],
-                           type_comment=None)
-        elif isinstance(stmt, gast.While):
-            new = gast.While(test=stmt.test, body=lower_block(stmt.body, lowerer), orelse=[])
-        else:
-            new = lowerer.statement(stmt)
-        new.lineno = getattr(stmt, "lineno", None)
-        out.append(new)
-    return out
+def typed_constants(node):
+    """A folded output that is a NumPy scalar, written as `float64(0.5)` (its repr
+    would name `np`, which the generated module does not import)."""
+    if isinstance(node, gast.Tuple):
+        return N.tuple_([typed_constants(e) for e in node.elts])
+    if isinstance(node, gast.Constant) and isinstance(node.value, np.generic):
+        dtype = node.value.dtype
+        return N.call("bool_" if dtype == np.bool_ else dtype.name, N.const(node.value.item()))
+    return node
 
 
 def residuals_of(fn, backward_nodes):

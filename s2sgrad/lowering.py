@@ -95,3 +95,23 @@ class Lowerer:
     def _line(new, old):
         new.lineno = getattr(old, "lineno", None)
         return new
+
+
+def lower_block(stmts, lowerer):
+    """Lower a forward block (nested blocks included); loop indices are int64."""
+    out = []
+    for stmt in stmts:
+        if isinstance(stmt, gast.If):
+            new = gast.If(test=stmt.test, body=lower_block(stmt.body, lowerer),
+                          orelse=lower_block(stmt.orelse, lowerer))
+        elif isinstance(stmt, gast.For):
+            lowerer.typer.avals[stmt.target.id] = P.AVal(np.dtype(np.int64), ())
+            new = gast.For(target=stmt.target, iter=stmt.iter, body=lower_block(stmt.body, lowerer), orelse=[],
+                           type_comment=None)
+        elif isinstance(stmt, gast.While):
+            new = gast.While(test=stmt.test, body=lower_block(stmt.body, lowerer), orelse=[])
+        else:
+            new = lowerer.statement(stmt)
+        new.lineno = getattr(stmt, "lineno", None)
+        out.append(new)
+    return out

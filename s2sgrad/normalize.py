@@ -55,6 +55,7 @@ def _block(stmts, names):
         elif isinstance(stmt, gast.For):
             new = gast.For(target=stmt.target, iter=stmt.iter, body=_block(stmt.body, names), orelse=[],
                            type_comment=None)
+            new.checkpoint = getattr(stmt, "checkpoint", False)
         elif isinstance(stmt, gast.While):
             new = gast.While(test=stmt.test, body=_block(stmt.body, names), orelse=[])
         elif is_custom(stmt):

@@ -64,6 +64,7 @@ class Primitive:
 
 
 TABLE = {}
+RANDOM = {"dropout"}      # primitives whose kernels draw random numbers (primitives_norm.py)
 
 
 def primitive(name, n_in, rule, **kw):

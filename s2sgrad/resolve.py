@@ -28,6 +28,7 @@ from .errors import ResolveError, UnsupportedSyntaxError
 from .jumps import structure
 from .parse import parse_function
 from . import element_ops as E
+from .loops import checkpointed, default_every
 
 
 @dataclass
@@ -116,6 +117,13 @@ UNROLL_LIMIT = 16      # static ranges up to this length are unrolled while reso
 class RangeValue:
     """range(...) with runtime bounds: only a runtime `for` loop can use it."""
     args: list
+
+
+@dataclass
+class Checkpointed:
+    """checkpointed(range(...), every): only a `for` loop can use it (see loops.py)."""
+    range: object
+    every: object
 
 
 MATH = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh",
@@ -515,9 +523,16 @@ class Resolver:
                     raise self.error(UnsupportedSyntaxError, "return inside a loop is not supported", stmt,
                                      "set a variable and return after the loop")
             return None
+        if isinstance(iterable, Checkpointed) and isinstance(stmt.target, gast.Name):
+            return self.exec_checkpointed(stmt, iterable, frame)
         if not (isinstance(iterable, RangeValue) and isinstance(stmt.target, gast.Name)):
             raise self.error(UnsupportedSyntaxError, "a loop over a runtime value is not supported", stmt.iter,
                              "loop over range(...) and index the array, e.g. `for i in range(len(x)):`")
+        self.runtime_for(stmt, iterable, frame)
+        return None
+
+    def runtime_for(self, stmt, iterable, frame):
+        """Emit a `for` over a range with runtime bounds; returns the loop node."""
         bounds = [self.atom(v, stmt.iter, "range") for v in iterable.args]
         if len(bounds) == 1:
             bounds = [N.const(0)] + bounds
@@ -548,6 +563,45 @@ class Resolver:
         node.lineno = line
         self.stmts.append(node)
         self.forget_loop_locals(assigned + [stmt.target.id], carried, frame, stmt)
+        return node
+
+    def exec_checkpointed(self, stmt, ck, frame):
+        """`for i in checkpointed(range(a, b, s), every=k)` (see loops.py) becomes
+            for c in range(a, b, s*k):                 # marked: the reverse recomputes
+                for i in range(c, min(c + s*k, b), s):  # the user's body
+        The outer loop is resolved from this synthesized source, so carried variables
+        are found as for any loop."""
+        if not isinstance(ck.range, RangeValue):
+            raise self.error(UnsupportedSyntaxError, "checkpointed(...) takes a range(...)", stmt.iter,
+                             "write `for i in checkpointed(range(n), every=k):`")
+        args = list(ck.range.args)
+        start, stop, step = ([Static(0)] + args + [Static(1)])[:3] if len(args) == 1 else (args + [Static(1)])[:3]
+        if not (isinstance(step, Static) and isinstance(step.obj, int) and step.obj != 0):
+            raise self.error(UnsupportedSyntaxError, "a checkpointed loop needs a constant range step", stmt.iter,
+                             "use a literal step, e.g. range(a, b, 2)")
+        every = ck.every
+        if every is None:
+            if not all(isinstance(v, Static) for v in (start, stop)):
+                raise self.error(UnsupportedSyntaxError, "the number of iterations is only known at run time, so "
+                                 "checkpointed(...) cannot choose a segment length", stmt.iter,
+                                 "give one: checkpointed(range(n), every=100)")
+            every = default_every(len(range(start.obj, stop.obj, step.obj)))
+        span = step.obj * every
+        taken = set(frame.env) | {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}
+        seg = next(f"segment{i or ''}" for i in range(len(taken) + 1) if f"segment{i or ''}" not in taken)
+        lo, hi = "__checkpoint_start", "__checkpoint_stop"       # not valid user names inside the loop
+        frame.env[lo], frame.env[hi] = start, stop
+        clip = "min" if span > 0 else "max"
+        outer = gast.parse(f"for {seg} in range({lo}, {hi}, {span}):\n"
+                           f"    for _ in range({seg}, {clip}({seg} + {span}, {hi}), {step.obj}):\n"
+                           f"        pass\n").body[0]
+        inner = outer.body[0]
+        inner.target, inner.body = stmt.target, stmt.body
+        for node in (outer, inner, *gast.walk(outer.iter), *gast.walk(inner.iter)):
+            gast.copy_location(node, stmt)
+        node = self.runtime_for(outer, RangeValue([start, stop, Static(span)]), frame)
+        node.checkpoint = True
+        del frame.env[lo], frame.env[hi]
         return None
 
     def exec_while(self, stmt, frame):
@@ -826,6 +880,8 @@ class Resolver:
         op_spec = self._spec_of(obj)
         if op_spec is not None:
             return self.prim_call(op_spec, args, kwargs, node, getattr(obj, "__name__", type(obj).__name__))
+        if obj is checkpointed:
+            return self.mark_checkpointed(args, kwargs, node)
         if isinstance(obj, Cell):
             if getattr(type(obj), "bprop", None) is not None:
                 return self.call_custom_bprop(obj, args, kwargs, node)
@@ -850,6 +906,21 @@ class Resolver:
         raise self.error(ResolveError, f"cannot differentiate a call to {getattr(obj, '__qualname__', repr(obj))[:60]}",
                          node, "call a primitive from s2sgrad.ops, a NumPy function, a sub-cell, or a helper "
                          "function defined in a .py file")
+
+    def mark_checkpointed(self, args, kwargs, node):
+        every = kwargs.pop("every", args[1] if len(args) > 1 else Static(None))
+        if len(args) not in (1, 2) or kwargs or not isinstance(every, Static):
+            raise self.error(UnsupportedSyntaxError, "checkpointed takes a range and a constant `every`", node,
+                             "write checkpointed(range(n), every=100)")
+        try:
+            checkpointed(None, every.obj)
+        except ValueError as exc:
+            raise self.error(UnsupportedSyntaxError, str(exc), node) from None
+        iterable = args[0]
+        if isinstance(iterable, Static) and isinstance(iterable.obj, range):
+            r = iterable.obj
+            iterable = RangeValue([Static(r.start), Static(r.stop), Static(r.step)])
+        return Checkpointed(iterable, every.obj)
 
     def call_custom_bprop(self, cell, args, kwargs, node):
         """A Cell with `bprop(self, *inputs, out, dout)`: its construct runs in the forward

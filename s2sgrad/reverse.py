@@ -17,6 +17,7 @@ the primitive table and the templates.
 import copy
 import functools
 import inspect
+import os
 import textwrap
 from dataclasses import dataclass, field
 
@@ -27,9 +28,12 @@ from . import nodes as N
 from . import primitives as P
 from . import surface
 from .analyze import is_active
-from .errors import S2SGradError
-from .lowering import Lowerer
+from .errors import S2SGradError, UnsupportedSyntaxError
+from .lowering import Lowerer, lower_block
 from .normalize import is_custom, names_in, targets_of
+
+
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def all_axes_but(axis, ndim):
@@ -82,11 +86,19 @@ class Block:
     loop: object = None          # the For/While node whose body this is
     reverse: list = field(default_factory=list)   # its backward statements (set by Reverser)
 
+    @property
+    def checkpoint(self):
+        """A segment of a checkpointed loop (loops.py): the backward recomputes it."""
+        return getattr(self.loop, "checkpoint", False)
+
     def ancestors(self):
         b = self
         while b is not None:
             yield b
             b = b.parent
+
+    def within(self, other):
+        return any(b is other for b in self.ancestors())
 
 
 @dataclass
@@ -119,6 +131,7 @@ class Reverser:
             for b in bs:
                 if b.loop is not None and self.home[v] is not b:
                     self.carried.setdefault(b.id, set()).add(v)
+        self.snapshot = {b.id: self.snapshot_of(b) for b in self.blocks if b.checkpoint}
         self.counter = 0
         self.contributions = {}               # var -> list of (block, in_place)
         self.needs_init = set()
@@ -148,6 +161,38 @@ class Reverser:
                 for t in targets_of(stmt):
                     if not isinstance(stmt, gast.Expr):
                         self.define(t, block)
+
+    def snapshot_of(self, block):
+        """What a checkpointed segment starts from: the names it assigns that live on
+        outside it, and its first index. Refuses what a recomputation cannot repeat."""
+        def refuse(message, stmt, hint="drop checkpointed(...) here"):
+            loc = self.locate(stmt)
+            if loc is None or loc.filename.startswith(PACKAGE_DIR):     # inside a library layer:
+                loc = self.locate(block.loop)                            # point at the user's loop
+            raise UnsupportedSyntaxError(message, loc, hint)
+
+        for stmt in self.statements(block.stmts):
+            if isinstance(stmt, gast.For) and getattr(stmt, "checkpoint", False):
+                refuse("a checkpointed loop inside another checkpointed loop is not supported", stmt,
+                       "checkpoint only the outer loop")
+            if isinstance(stmt, gast.Expr) and not is_custom(stmt):
+                refuse("a checkpointed loop cannot write into an array: its backward recomputes the loop from "
+                       "saved loop variables, not saved arrays", stmt,
+                       "drop checkpointed(...) here, or build the values without element writes")
+            if isinstance(stmt, gast.Assign) and isinstance(stmt.value, gast.Call) \
+                    and getattr(stmt.value.func, "id", None) in P.RANDOM:
+                refuse("a checkpointed loop cannot draw random numbers (dropout): recomputing it would draw new "
+                       "ones", stmt)
+        names = {v for v, bs in self.assigned_in.items()
+                 if any(b.within(block) for b in bs) and not self.home[v].within(block)}
+        return (names - {block.loop.trips}) | {block.loop.target.id}
+
+    @classmethod
+    def statements(cls, stmts):
+        for stmt in stmts:
+            yield stmt
+            if isinstance(stmt, (gast.If, gast.For, gast.While)):
+                yield from cls.statements(stmt.body + stmt.orelse)
 
     def fresh_forward(self, name, blocks):
         for b in blocks:
@@ -446,6 +491,8 @@ class Taper:
         self.recomputed = set()      # (name, block id, kind) recomputed in the backward instead
         self.preludes = {}           # block id -> (block, pops, recomputes) at the start of its reverse
         self.reverse_counter = {}    # loop body id -> the reverse loop's counter name
+        self.plain = False           # instrumenting a checkpointed segment's forward: no tapes
+        self.local_creates = []      # tapes of checkpointed segments, created in the backward
         for name in rev.forward_names:
             if name.startswith("n_loop"):
                 self.lowerer.typer.avals[name] = P.AVal(np.dtype(np.int64), ())
@@ -468,11 +515,14 @@ class Taper:
         backward = self.place_restores(backward, arrays_read)
         residuals = set()
         self.collect_reads(backward, top, residuals, extra=lowered_grads)
+        self.resolve_segment_reads(residuals)
         self.place_preludes()
         forward = self.instrument(top)
+        backward[0:0] = self.local_creates
         tape_names = []
-        for (name, _, _), tape in self.tapes.items():
-            tape_names += [tape, tape + "_n"] if self.is_scalar(name) else [tape]
+        for key, tape in self.tapes.items():
+            if not self.is_local(key):
+                tape_names += [tape, tape + "_n"] if self.is_scalar(key[0]) else [tape]
         for _, tape, scalar in self.restores:
             tape_names += [tape, tape + "_n"] if scalar else [tape]
         order = list(rev.forward_names_in_order())
@@ -574,7 +624,7 @@ class Taper:
     def source_of(self, name, block):
         rev = self.rev
         for x in block.ancestors():
-            if name in rev.carried.get(x.id, ()):
+            if name in rev.carried.get(x.id, ()) or name in rev.snapshot.get(x.id, ()):
                 return x, "start"
             if rev.home.get(name) is x:
                 return x, "end"
@@ -608,6 +658,8 @@ class Taper:
         if owner is self.rev.top:
             residuals.add(name)
             return
+        if owner.checkpoint and kind == "end":
+            return          # computed again by the segment's recomputation
         key = (name, owner.id, kind)
         if key in self.tapes or key in self.recomputed:
             return
@@ -625,7 +677,52 @@ class Taper:
 
     def place_preludes(self):
         for owner, pops, recomputes in self.preludes.values():
+            if owner.checkpoint:       # read the segment's start, recompute it, then restore its start
+                pops = self.peeks(owner) + self.recompute(owner) + pops
             owner.lowered[0:0] = pops + recomputes
+
+    # -- checkpointed loops (loops.py): segments recomputed in the backward --------------
+    def resolve_segment_reads(self, residuals):
+        """A segment's recomputation reads what the segment does not define: its saved
+        start (tapes pushed at the segment's start) and values from outside it."""
+        rev = self.rev
+        for block in rev.blocks:
+            if not block.checkpoint or not hasattr(block, "lowered"):
+                continue               # no backward for this loop
+            self.preludes.setdefault(block.id, (block, [], []))
+            for stmt in rev.statements(block.stmts):
+                if isinstance(stmt, gast.For):
+                    reads = names_in(stmt.iter)
+                elif isinstance(stmt, (gast.If, gast.While)):
+                    reads = names_in(stmt.test)
+                else:
+                    reads = set() if is_custom(stmt) else names_in(stmt.value)
+                for name in sorted(reads):
+                    if name in rev.snapshot[block.id] or (name in rev.forward_names
+                                                          and not rev.home.get(name, rev.top).within(block)):
+                        self.resolve_read(name, block, residuals)
+
+    def is_local(self, key):
+        """Tapes pushed inside a checkpointed segment exist only in the backward."""
+        _, bid, kind = key
+        block = self.rev.blocks[bid]
+        return any(b.checkpoint for b in block.ancestors()) and not (block.checkpoint and kind == "start")
+
+    def peeks(self, block):
+        """The segment's saved start, read without popping it."""
+        out = []
+        for (name, bid, kind), tape in sorted(self.tapes.items()):
+            if bid == block.id and kind == "start":
+                top = (gast.BinOp(left=N.name(tape + "_n"), op=gast.Sub(), right=N.const(1))
+                       if self.is_scalar(name) else N.const(-1))
+                out.append(untyped(N.assign(name, N.subscript(N.name(tape), top))))
+        return out
+
+    def recompute(self, block):
+        """The segment's forward with its tapes, lowered: run again before its reverse."""
+        stmts = copy.deepcopy(self.instrument_stmts(block))
+        lowerer = Lowerer(self.analysis.avals, None, None, self.analysis.avals)
+        return lower_block(stmts, lowerer)
 
     # -- recomputing cheap scalars instead of taping them -------------------------------
     def recipe(self, name, owner):
@@ -681,8 +778,12 @@ class Taper:
     # -- the forward, with tapes and trip counters --------------------------------------
     def instrument(self, top):
         creates = []
-        for (name, _, _), tape in self.tapes.items():
-            creates += self.create(tape, self.dtype_of(name), self.is_scalar(name))
+        for key, tape in self.tapes.items():
+            name = key[0]
+            if self.is_local(key):
+                self.local_creates += self.create_local(tape, self.dtype_of(name), self.is_scalar(name))
+            else:
+                creates += self.create(tape, self.dtype_of(name), self.is_scalar(name))
         for write, tape, scalar in self.restores:
             creates += self.create(tape, self.dtype_of(write.value.args[0].id), scalar)
         return creates + self.instrument_block(top)
@@ -690,9 +791,24 @@ class Taper:
     def instrument_block(self, block):
         out = []
         if block.loop is not None:
-            for v in sorted(self.rev.carried.get(block.id, ())):
+            starts = self.rev.snapshot[block.id] if block.checkpoint else self.rev.carried.get(block.id, ())
+            for v in sorted(starts):
                 if (v, block.id, "start") in self.tapes:
                     out += self.push(v, block, "start")
+        if block.checkpoint:           # runs untaped: the backward recomputes it from its start
+            self.plain = True
+            try:
+                return out + self.instrument_stmts(block)
+            finally:
+                self.plain = False
+        out += self.instrument_stmts(block)
+        for (v, bid, kind) in sorted(self.tapes):
+            if bid == block.id and kind == "end":
+                out += self.push(v, block, kind)
+        return out
+
+    def instrument_stmts(self, block):
+        out = []
         for stmt in block.stmts:
             if isinstance(stmt, gast.If):
                 a, b = stmt.blocks
@@ -723,9 +839,6 @@ class Taper:
                             old = N.call("copy", old)
                         out += self.push_value(tape, old, scalar, block)
                 out.append(stmt)
-        for (v, bid, kind) in sorted(self.tapes):
-            if bid == block.id and kind == "end":
-                out += self.push(v, block, kind)
         return out
 
     # -- tape operations: scalars go on growable arrays, arrays on typed Lists ----------
@@ -745,9 +858,18 @@ class Taper:
         self.workspace.append((tape, np.dtype(dtype)))
         return [untyped(N.assign(tape + "_n", N.const(0)))]
 
+    @staticmethod
+    def create_local(tape, dtype, scalar):
+        if not scalar:
+            return [untyped(N.assign(tape, N.call("List")))]
+        return [untyped(N.assign(tape, N.call("tape_new", static_node(np.dtype(dtype))))),
+                untyped(N.assign(tape + "_n", N.const(0)))]
+
     def push_value(self, tape, value, scalar, block):
         """Push statements. A scalar tape pushed inside a `for` loop has room reserved
         at the loop's entry, so its push is a plain store; inside a `while` it grows."""
+        if self.plain:
+            return []
         if not scalar:
             return [untyped(gast.Expr(value=gast.Call(func=N.attribute(N.name(tape), "append"), args=[value],
                                                       keywords=[])))]
@@ -768,7 +890,7 @@ class Taper:
         """Before a `for` loop: room on every scalar tape its body pushes, once per entry."""
         body = loop_stmt.blocks[0]
         tapes = sorted(set(self.reserved.get(body.id, ())))
-        if not tapes:
+        if not tapes or self.plain:
             return []
         trips = N.call("trip_count", *loop_stmt.iter.args)      # resolve writes range(start, stop, step)
         out = [untyped(N.assign(f"n_reserve{body.id}", trips))]
