@@ -497,7 +497,10 @@ class Resolver:
                     close(name, v, x)
             elif not same_value(var, value):
                 self.stmts.append(self.merge_copy(var.node.id, value, name, node))
-        for name, var in carried.items():
+        for name, var in list(carried.items()):
+            if name not in frame.env:       # the body left it undefined (an inner runtime loop's index):
+                del carried[name]           # not carried; forget_loop_locals forgets it after the loop
+                continue
             close(name, var, frame.env[name])
             frame.env[name] = var
 

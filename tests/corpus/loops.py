@@ -527,6 +527,19 @@ def lp_copy_through_empty_loop(x0):
     return x0[0]
 
 
+# 32. an index name reused by a runtime inner loop after an unrolled one: the unrolled
+#     loop leaves `j` a constant, the runtime loop leaves it undefined, so the outer loop
+#     must not carry it (found by the random-program generator: a KeyError while resolving)
+def lp_reused_inner_index(x0):
+    for i in range(2):
+        for j in range(2):
+            x0 = x0 + np.tanh(x0) * 0.5
+    for i in range(x0.shape[0]):
+        for j in range(x0.shape[0]):
+            x0 = x0 + np.tanh(x0) * 0.25
+    return x0[0] * x0[1]
+
+
 CASES = [
     Case("lp_sum_squares", lp_sum_squares, lambda: (rng(1).standard_normal(6),), lp_sum_squares_ag),
     Case("lp_dot_len", lp_dot_len, lambda: (rng(2).standard_normal(5), rng(3).standard_normal(5)), lp_dot_len_ag),
@@ -568,4 +581,5 @@ CASES = [
     Case("lp_while_break", lp_while_break, lambda: (np.array([0.5, 0.4, 0.9, 0.3, 0.2]),)),
     Case("lp_row_softplus", lp_row_softplus, lambda: (rng(31).standard_normal((3, 4)),), lp_row_softplus_ag),
     Case("lp_copy_through_empty_loop", lp_copy_through_empty_loop, lambda: (rng(32).standard_normal(2),)),
+    Case("lp_reused_inner_index", lp_reused_inner_index, lambda: (rng(33).standard_normal(2),)),
 ]

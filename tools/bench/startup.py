@@ -8,7 +8,8 @@ Probes:
   transpile-W2    the pipeline up to a loaded module on the "python" backend: no Numba
   transpile-W5
   memory-W3       the W3 gradient's tape (s2sgrad's workspace arrays after a call) and the
-                  peak-RSS growth of one call, gradient vs primal vs hand-written gradient
+                  peak-RSS growth of one call, gradient vs primal vs hand-written gradient,
+                  and the same for the loop written with s2sgrad.checkpointed
 """
 import json
 import os
@@ -89,21 +90,37 @@ def _rss_peak_growth(fn):
     return status("VmHWM:") - before
 
 
+def _median_time(fn, repeat=5):
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return sorted(times)[repeat // 2]
+
+
 def probe_memory_w3():
     import numpy as np
     sys.path.insert(0, os.path.dirname(HERE))
     from bench import w3
     out = {}
-    for steps in (w3.STEPS, 1_000_000):
+    for steps in (w3.STEPS, 1_000_000, 10_000_000):
         data = {**w3.make_data(), "steps": steps}
-        impls = {"s2sgrad": w3.impl_s2sgrad(data), "primal": w3.impl_numba_primal(data),
-                 "hand": w3.impl_numba_grad(data)}
+        impls = {"s2sgrad": w3.impl_s2sgrad(data), "checkpointed": w3.s2sgrad_checkpointed(data),
+                 "primal": w3.impl_numba_primal(data), "hand": w3.impl_numba_grad(data)}
         for impl in impls.values():
             impl.call()
             impl.call()
-        entry = impls["s2sgrad"].info["train"]._grad.last
-        out[steps] = {"tape_bytes": int(sum(a.nbytes for a in entry.workspace if isinstance(a, np.ndarray))),
-                      **{f"rss_{k}_bytes": max(_rss_peak_growth(v.call) for _ in range(3)) for k, v in impls.items()}}
+        taped, ckpt = (impls[k].extract(impls[k].call()) for k in ("s2sgrad", "checkpointed"))
+        for a, b in zip(taped[1], ckpt[1]):
+            np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())   # recomputation changes no bit
+
+        def workspace_bytes(key):
+            entry = impls[key].info["train"]._grad.last
+            return int(sum(a.nbytes for a in entry.workspace if isinstance(a, np.ndarray)))
+        out[steps] = {"tape_bytes": workspace_bytes("s2sgrad"), "checkpointed_tape_bytes": workspace_bytes("checkpointed"),
+                      **{f"rss_{k}_bytes": max(_rss_peak_growth(v.call) for _ in range(3)) for k, v in impls.items()},
+                      **{f"time_{k}_s": _median_time(v.call) for k, v in impls.items()}}
     return out
 
 
@@ -161,6 +178,13 @@ def run_all(workloads, env):
                              "value": _mb(m["rss_s2sgrad_bytes"]),
                              "detail": f"s2sgrad (its tape is already held); hand-written grad "
                                        f"{_mb(m['rss_hand_bytes'])} (its xs array); primal {_mb(m['rss_primal_bytes'])}"})
+                rows.append({"what": f"W3 memory, {int(steps):,} steps: s2sgrad.checkpointed loop",
+                             "value": _mb(m["checkpointed_tape_bytes"] + m["rss_checkpointed_bytes"]),
+                             "detail": f"saved segment starts {_mb(m['checkpointed_tape_bytes'])} kept in its "
+                                       f"workspace + peak RSS growth {_mb(m['rss_checkpointed_bytes'])} (one "
+                                       f"segment's tape); same gradient bit for bit; one call "
+                                       f"{m['time_checkpointed_s'] * 1e3:.2f} ms vs taped {m['time_s2sgrad_s'] * 1e3:.2f}"
+                                       f" ms (hand-written {m['time_hand_s'] * 1e3:.2f} ms)"})
         attempt("W3 memory", memory)
     return rows
 

@@ -3,6 +3,8 @@ loss x^2; gradient with respect to x0, a and b (a loop-carried scalar: the tape 
 import numba
 import numpy as np
 
+import s2sgrad
+
 from .common import Impl
 
 TITLE = "W3 scalar ODE, 10,000 Euler steps, float64"
@@ -53,6 +55,23 @@ def _args(data):
 def impl_s2sgrad(data):
     from s2sgrad import nn, Tensor
     grad = nn.ForwardValueAndGrad(ode_loss, get_all=True)
+    x0, a, b, steps = _args(data)
+    args = [Tensor(np.array(v, np.float64)) for v in (x0, a, b)] + [steps]
+    return Impl(lambda: grad(*args), lambda r: (r[0], list(r[1])), info={"train": grad, "args": args})
+
+
+def checkpointed_ode_loss(x0, a, b, steps):
+    """ode_loss with its loop checkpointed (every ceil(sqrt(steps)) steps): the memory rows."""
+    x = x0
+    for _ in s2sgrad.checkpointed(range(steps)):
+        x = x + 0.001 * (a * x - b * x * x * x)
+    return x * x
+
+
+def s2sgrad_checkpointed(data):
+    """Not a timing row (no impl_ prefix): tools/bench/startup.py measures its memory."""
+    from s2sgrad import nn, Tensor
+    grad = nn.ForwardValueAndGrad(checkpointed_ode_loss, get_all=True)
     x0, a, b, steps = _args(data)
     args = [Tensor(np.array(v, np.float64)) for v in (x0, a, b)] + [steps]
     return Impl(lambda: grad(*args), lambda r: (r[0], list(r[1])), info={"train": grad, "args": args})
