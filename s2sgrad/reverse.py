@@ -11,6 +11,10 @@ loop-carried variables) and popped at the start of the block's reverse, unless
 it is a cheap scalar the backward can recompute there (a loop index, arithmetic on
 values it already has), which costs less than the tape's memory traffic.
 
+A checkpointed loop (loops.py) is an outer loop over segments: its forward runs
+untaped and saves only each segment's start (its snapshot), and the reverse of a
+segment first re-runs the segment's forward with tapes that live in the backward.
+
 The stage knows nothing about individual primitives: everything op-specific is in
 the primitive table and the templates.
 """
