@@ -540,6 +540,14 @@ def lp_reused_inner_index(x0):
     return x0[0] * x0[1]
 
 
+# 33. a checkpointed array-level loop (ms.checkpointed): the segments' starts are
+#     arrays, recomputed in the backward; runs on the CUDA target too
+def lp_checkpointed_tanh(h, w):
+    for t in ms.checkpointed(range(5), every=2):
+        h = np.tanh(h @ w)
+    return np.sum(h * h)
+
+
 CASES = [
     Case("lp_sum_squares", lp_sum_squares, lambda: (rng(1).standard_normal(6),), lp_sum_squares_ag),
     Case("lp_dot_len", lp_dot_len, lambda: (rng(2).standard_normal(5), rng(3).standard_normal(5)), lp_dot_len_ag),
@@ -582,4 +590,6 @@ CASES = [
     Case("lp_row_softplus", lp_row_softplus, lambda: (rng(31).standard_normal((3, 4)),), lp_row_softplus_ag),
     Case("lp_copy_through_empty_loop", lp_copy_through_empty_loop, lambda: (rng(32).standard_normal(2),)),
     Case("lp_reused_inner_index", lp_reused_inner_index, lambda: (rng(33).standard_normal(2),)),
+    Case("lp_checkpointed_tanh", lp_checkpointed_tanh,
+         lambda: (rng(34).standard_normal((2, 3)), rng(35).standard_normal((3, 3)) * 0.6)),
 ]
