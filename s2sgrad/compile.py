@@ -73,8 +73,10 @@ def kernels_fingerprint():
     import numba
     from . import backend
     digest = hashlib.sha256(numba.__version__.encode())
-    for module in sorted({fn.__module__ for fn in backend.NAMESPACE.values() if hasattr(fn, "__module__")}):
-        path = getattr(sys.modules.get(module), "__file__", None)
+    modules = {fn.__module__ for fn in backend.NAMESPACE.values() if hasattr(fn, "__module__")}
+    for module in sorted(modules | {"numba.typed.typedlist"}):       # the cpu backend's List
+        loaded = sys.modules.get(module)
+        path = loaded.__file__ if loaded is not None else importlib.util.find_spec(module).origin
         if path and path.endswith(".py"):
             digest.update(Path(path).read_bytes())
     return digest.hexdigest()[:16]
@@ -141,6 +143,9 @@ def load(source, backend="cpu", cache=True):
 
 def _bind_cpu(module, source, cache):
     import numba
+    if hasattr(module, "List"):           # array tapes: numba's typed list (backend.List is Python's)
+        from numba.typed import List
+        module.List = List
     # forward and backward are inlined into value_and_grad at Numba's IR level: one
     # compilation instead of three (each costs seconds of type inference and LLVM)
     for fname in ("forward", "backward"):

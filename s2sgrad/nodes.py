@@ -1,4 +1,6 @@
 """Every gast node the passes build is built here, so the passes read as logic."""
+import copy
+
 import gast
 
 
@@ -8,6 +10,15 @@ def name(id_, store=False):
 
 def const(value):
     return gast.Constant(value=value, kind=None)
+
+
+def clone(node):
+    """A fresh copy of an expression; names and constants (most operands) without deepcopy's cost."""
+    if type(node) is gast.Name and type(node.ctx) is gast.Load:
+        return name(node.id)
+    if type(node) is gast.Constant:
+        return const(node.value)
+    return copy.deepcopy(node)
 
 
 def tuple_(elts, store=False):

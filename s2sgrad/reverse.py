@@ -414,7 +414,7 @@ class Reverser:
     def substitute(self, node, env):
         """Template expression -> generated expression over the statement's names."""
         if isinstance(node, gast.Name):
-            return copy.deepcopy(env[node.id]) if node.id in env else node
+            return N.clone(env[node.id]) if node.id in env else node
         if isinstance(node, gast.Subscript):
             if isinstance(node.value, gast.Name) and node.value.id == "d":
                 var = self.substitute(node.slice, env)
@@ -460,7 +460,7 @@ class Reverser:
         if isinstance(node, gast.Slice):
             return gast.Slice(*[None if p is None else self.substitute(p, env)
                                 for p in (node.lower, node.upper, node.step)])
-        return copy.deepcopy(node)
+        return N.clone(node)
 
 
 def reverse(fn, analysis, wrt, locate):
