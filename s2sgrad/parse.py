@@ -93,9 +93,17 @@ def _parse_code(fn):
     except (OSError, TypeError) as exc:
         raise S2SGradError(f"cannot read the source of {getattr(fn, '__qualname__', fn)}: {exc}",
                            hint="define the function in a .py file (not a REPL or python -c)") from None
+    if fn.__name__ == "<lambda>":
+        raise UnsupportedSyntaxError("a lambda cannot be differentiated", _code_loc(fn, filename, lines),
+                                     "define the function with `def` in a .py file")
     source = "".join(lines)
     indent = len(lines[0]) - len(lines[0].lstrip())
-    module = gast.parse(textwrap.dedent(source))
+    try:
+        module = gast.parse(textwrap.dedent(source))
+    except SyntaxError as exc:
+        raise UnsupportedSyntaxError(f"cannot parse the source of {fn.__qualname__} on its own: {exc.msg}",
+                                     _code_loc(fn, filename, lines),
+                                     "define the function with `def` at the start of its own lines") from None
     tree = module.body[0]
     for node in gast.walk(tree):
         if hasattr(node, "lineno") and node.lineno is not None:
@@ -107,6 +115,12 @@ def _parse_code(fn):
     parsed = ParsedFunction(fn, tree, filename, list(file_lines or lines))
     fence(parsed)
     return parsed
+
+
+def _code_loc(fn, filename, lines):
+    """The location of a function's first line (where its source cannot be parsed)."""
+    lineno = fn.__code__.co_firstlineno
+    return SourceLoc(filename, lineno, 0, lines[0].rstrip("\n") if lines else "")
 
 
 def parse_function(fn):

@@ -85,6 +85,9 @@ def f_lambda(x):
     return g(x)
 
 
+NETWORKS = {"lambda": lambda x: x * 2.0}  # refused: lambda as the network
+
+
 def f_nested_def(x):
     def g(v):  # refused: nested def
         return v * 2.0
@@ -303,6 +306,7 @@ CASES = [
     ("global", f_global, X, SYNTAX, ["global"]),
     ("nonlocal", f_nonlocal, X, SYNTAX, ["nonlocal"]),
     ("lambda", f_lambda, X, SYNTAX, ["lambda"]),
+    ("lambda as the network", NETWORKS["lambda"], X, SYNTAX, ["lambda"]),
     ("nested def", f_nested_def, X, SYNTAX, ["nested def", "nested function"]),
     ("list comprehension", f_list_comp, X, SYNTAX, ["list comprehension"]),
     ("set comprehension", f_set_comp, X, SYNTAX, ["set comprehension"]),
