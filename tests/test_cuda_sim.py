@@ -119,8 +119,17 @@ def f_one_hot_mul(x, labels):
     return ops.OneHot()(labels, 4, Tensor(1.0, dtype=np.float32), Tensor(0.0, dtype=np.float32)) * x
 
 
+def f_slices(x, y):
+    """Basic slicing: ranges, steps (negative too), integers with slices; the backward
+    accumulates into the slices of the adjoint."""
+    z = x[:, 1:3] * y[0, :2]
+    w = x[::2, ::-1] * x[-1, :]
+    return np.sum(z * z) + np.sum(x[1:, :]) + np.sum(w * w)
+
+
 _rng = np.random.default_rng(3)
 EXTRA = [
+    ("basic slicing", f_slices, (_rng.standard_normal((3, 4)), _rng.standard_normal((2, 4)))),
     ("softmax_cross_entropy", f_sce, (_rng.standard_normal((3, 4)), np.eye(4)[[0, 2, 1]])),
     ("sparse_softmax_cross_entropy", f_sparse_sce, (_rng.standard_normal((3, 4)), np.array([0, 3, 1], np.int32))),
     ("one_hot", f_one_hot_mul, (_rng.standard_normal((3, 4)), np.array([0, 3, 1], np.int32))),
@@ -139,18 +148,25 @@ def test_primitive_on_cuda_matches_cpu_kernels(name, fn, args):
 # -- the corpus -------------------------------------------------------------------------------
 
 def element_level(source):
-    """Whether generated source indexes an array (the CUDA target's refusal criterion,
-    restated independently of s2sgrad.cuda.transform): a subscript other than a shape's,
-    a tuple's (residuals, sens) or a host-side scalar tape's."""
+    """Whether generated source indexes array elements (the CUDA target's refusal
+    criterion, restated independently of s2sgrad.cuda.transform): a subscript other than
+    a shape's, a tuple's (residuals, sens), a host-side scalar tape's, or an array-level
+    slice (an index with a `:`) that is read or accumulated into with `+=`."""
+    def has_slice(index):
+        return any(isinstance(p, ast.Slice) for p in (index.elts if isinstance(index, ast.Tuple) else [index]))
+
     for fn in ast.parse(source).body:
         if not isinstance(fn, ast.FunctionDef) or fn.name == "value_and_grad":
             continue
+        accumulated = {id(n.target) for n in ast.walk(fn) if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)}
         for node in ast.walk(fn):
             if isinstance(node, ast.Subscript):
                 base = node.value
                 if isinstance(base, ast.Attribute) and base.attr == "shape":
                     continue
                 if isinstance(base, ast.Name) and (base.id in ("residuals", "sens") or base.id.startswith("tape_")):
+                    continue
+                if has_slice(node.slice) and (isinstance(node.ctx, ast.Load) or id(node) in accumulated):
                     continue
                 return True
     return False

@@ -80,6 +80,67 @@ def gather_strided(src, out_shape, strides, dtype=None):
     return out
 
 
+# -- basic slicing: x[a:b, i, ::s] reads and d[a:b, ...] += g accumulations --------------
+
+@cuda.jit
+def _gather_slice(n, shape, offset, strides, src, dst):
+    start, step = cuda.grid(1), cuda.gridsize(1)
+    for i in range(start, n, step):       # strides may be negative (x[::-1]): offsets are absolute
+        dst[i] = src[offset + strided_offset(i, shape, strides)]
+
+
+@cuda.jit
+def _add_slice(n, shape, offset, strides, dst, src):
+    start, step = cuda.grid(1), cuda.gridsize(1)
+    for i in range(start, n, step):       # basic slicing reaches each position of dst once
+        dst[offset + strided_offset(i, shape, strides)] += src[i]
+
+
+def basic_index(shape, index):
+    """(offset, shape, element strides) of x[index] within a C-contiguous x of `shape`,
+    for an index of slices and integers (NumPy's basic indexing)."""
+    index = index if isinstance(index, tuple) else (index,)
+    if len(index) > len(shape):
+        raise IndexError(f"too many indices ({len(index)}) for an array of {len(shape)} dimensions")
+    index = index + (slice(None),) * (len(shape) - len(index))
+    offset, out_shape, out_strides = 0, [], []
+    for part, dim, stride in zip(index, shape, c_strides(shape)):
+        if isinstance(part, slice):
+            start, stop, step = part.indices(dim)
+            out_shape.append(len(range(start, stop, step)))
+            out_strides.append(step * stride)
+            offset += start * stride if out_shape[-1] else 0
+        else:
+            k = int(part)
+            if not -dim <= k < dim:
+                raise IndexError(f"index {k} is out of bounds for an axis of size {dim}")
+            offset += (k % dim) * stride
+    return offset, tuple(out_shape), tuple(out_strides)
+
+
+def slice_get(x, index):
+    """x[index] (slices and integers) as a new contiguous array."""
+    offset, shape, strides = basic_index(x.shape, index)
+    if not shape:
+        raise IndexError("slice_get reads arrays; an index of integers only is element-level")
+    out = empty(shape, x.dtype)
+    n = out.size
+    if n:
+        _gather_slice[blocks_for(n), D.THREADS](n, shape, offset, strides, flat(x), flat(out))
+    return out
+
+
+def slice_add(d, index, g):
+    """d[index] += g, in place (the adjoint of a slice read)."""
+    offset, shape, strides = basic_index(d.shape, index)
+    n = math.prod(shape)
+    if n:
+        if tuple(g.shape) != shape:
+            g = gather_strided(g, shape, broadcast_strides(g.shape, shape))
+        _add_slice[blocks_for(n), D.THREADS](n, shape, offset, strides, flat(d), flat(g))
+    return d
+
+
 def fill_value(shape, value, dtype):
     out = empty(shape, dtype)
     if out.size:

@@ -43,7 +43,8 @@ def _namespace():
              "max_all", "min_all", "argmax_all", "argmin_all", "logsumexp_all", "cumsum_mid", "matmul", "matmul_nn",
              "matmul_tn", "matmul_nt", "matmul_tt", "bmm",
              "outer", "softmax", "log_softmax", "softmax_cross_entropy", "sparse_softmax_cross_entropy",
-             "one_hot", "gather_mid", "scatter_add_mid", "slice_mid", "unslice_mid", "concat2")
+             "one_hot", "gather_mid", "scatter_add_mid", "slice_mid", "unslice_mid", "concat2", "slice_get",
+             "slice_add")
     ns.update({name: getattr(K, name) for name in names})
     ns["empty"] = K.empty_
     from .. import element_ops

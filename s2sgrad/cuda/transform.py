@@ -4,8 +4,9 @@ with every run of elementwise statements replaced by one call of a fused chain
 remaining kernel calls bound to `s2sgrad.cuda.kernels`. The host Python that results
 only launches kernels; it runs uncompiled.
 
-Element-level code (indexing an array, writing into one, scalar tapes) is refused
-here with the generated line, which the caller maps to the user's line."""
+Array-level slicing (`x[a:b, j]` reads, `d[a:b, j] += g` accumulations) becomes calls
+of slice kernels. Element-level code (indexing elements, writing into an array, scalar
+tapes) is refused here with the generated line, which the caller maps to the user's line."""
 import ast
 import itertools
 
@@ -15,7 +16,7 @@ from . import fusion
 # Kernel names of generated code that run on the host as they are (no array work).
 HOST_CALLS = {"range", "len", "List", "trip_count", "forward", "backward", "host_bool", "host_int",
               "host_scalar", "to_scalar", "abs", "min", "max", "int", "float", "bool", "tape_new", "tape_push",
-              "tape_reserve"}
+              "tape_reserve", "slice"}
 ELEMENT_LEVEL_CALLS = set()
 
 
@@ -39,6 +40,45 @@ def refuse_element_level(node, what):
                             hint=CPU_HINT, generated_line=getattr(node, "lineno", None))
 
 
+class SliceCalls(ast.NodeTransformer):
+    """Array-level slicing becomes kernel calls: a read `x[a:b, j]` -> slice_get(x, index),
+    an accumulation `d[a:b, j] += g` -> slice_add(d, index, g), the index built on the
+    host (`slice(...)` of host ints). Indexes without a slice (`x[i]`, `x[i, j]`) read
+    elements and stay: `check` refuses them."""
+
+    def visit_Subscript(self, node):
+        self.generic_visit(node)
+        if isinstance(node.ctx, ast.Load) and isinstance(node.value, ast.Name) and _has_slice(node.slice):
+            return ast.copy_location(_call("slice_get", node.value, _host_index(node.slice)), node)
+        return node
+
+    def visit_AugAssign(self, node):
+        node.value = self.visit(node.value)
+        t = node.target
+        if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and isinstance(node.op, ast.Add) \
+                and _has_slice(t.slice):
+            call = _call("slice_add", ast.Name(t.value.id, ast.Load()), _host_index(t.slice), node.value)
+            return ast.copy_location(ast.Expr(call), node)
+        return node
+
+
+def _has_slice(index):
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return any(isinstance(p, ast.Slice) for p in parts)
+
+
+def _call(name, *args):
+    return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
+
+
+def _host_index(index):
+    def bound(b):
+        return ast.Constant(None) if b is None else b if isinstance(b, ast.Constant) else _call("host_int", b)
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return ast.Tuple([_call("slice", bound(p.lower), bound(p.upper), bound(p.step)) if isinstance(p, ast.Slice)
+                      else bound(p) for p in parts], ast.Load())
+
+
 class Transformer:
     """Builds the host module source and its fused chains from the generated source."""
 
@@ -52,6 +92,7 @@ class Transformer:
     def run(self):
         funcs = [n for n in self.tree.body if isinstance(n, ast.FunctionDef)]
         for fn in funcs:
+            SliceCalls().visit(fn)
             self.check(fn)
         out = ['"""Host side of the CUDA target: launches kernels; fused chains are `_fused_<n>`."""', ""]
         for fn in funcs:
