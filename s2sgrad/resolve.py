@@ -592,7 +592,7 @@ class Resolver:
         span = step.obj * every
         taken = set(frame.env) | {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}
         seg = next(f"segment{i or ''}" for i in range(len(taken) + 1) if f"segment{i or ''}" not in taken)
-        lo, hi = "__checkpoint_start", "__checkpoint_stop"       # not valid user names inside the loop
+        lo, hi = "__checkpoint_start", "__checkpoint_stop"       # names user code does not use
         frame.env[lo], frame.env[hi] = start, stop
         clip = "min" if span > 0 else "max"
         outer = gast.parse(f"for {seg} in range({lo}, {hi}, {span}):\n"
