@@ -88,6 +88,13 @@ def f_lambda(x):
 NETWORKS = {"lambda": lambda x: x * 2.0}  # refused: lambda as the network
 
 
+def f_aliased_update(x):
+    y = x * 2.0
+    z = y
+    y += x  # refused: aliased augmented assignment
+    return y + z
+
+
 def f_nested_def(x):
     def g(v):  # refused: nested def
         return v * 2.0
@@ -307,6 +314,7 @@ CASES = [
     ("nonlocal", f_nonlocal, X, SYNTAX, ["nonlocal"]),
     ("lambda", f_lambda, X, SYNTAX, ["lambda"]),
     ("lambda as the network", NETWORKS["lambda"], X, SYNTAX, ["lambda"]),
+    ("aliased augmented assignment", f_aliased_update, X, SYNTAX, ["same array"]),
     ("nested def", f_nested_def, X, SYNTAX, ["nested def", "nested function"]),
     ("list comprehension", f_list_comp, X, SYNTAX, ["list comprehension"]),
     ("set comprehension", f_set_comp, X, SYNTAX, ["set comprehension"]),
