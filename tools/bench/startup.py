@@ -118,7 +118,8 @@ def probe_memory_w3():
         def workspace_bytes(key):
             entry = impls[key].info["train"]._grad.last
             return int(sum(a.nbytes for a in entry.workspace if isinstance(a, np.ndarray)))
-        out[steps] = {"tape_bytes": workspace_bytes("s2sgrad"), "checkpointed_tape_bytes": workspace_bytes("checkpointed"),
+        out[steps] = {"tape_bytes": workspace_bytes("s2sgrad"),
+                      "checkpointed_tape_bytes": workspace_bytes("checkpointed"),
                       **{f"rss_{k}_bytes": max(_rss_peak_growth(v.call) for _ in range(3)) for k, v in impls.items()},
                       **{f"time_{k}_s": _median_time(v.call) for k, v in impls.items()}}
     return out
@@ -183,8 +184,9 @@ def run_all(workloads, env):
                              "detail": f"saved segment starts {_mb(m['checkpointed_tape_bytes'])} kept in its "
                                        f"workspace + peak RSS growth {_mb(m['rss_checkpointed_bytes'])} (one "
                                        f"segment's tape); same gradient bit for bit; one call "
-                                       f"{m['time_checkpointed_s'] * 1e3:.2f} ms vs taped {m['time_s2sgrad_s'] * 1e3:.2f}"
-                                       f" ms (hand-written {m['time_hand_s'] * 1e3:.2f} ms)"})
+                                       f"{m['time_checkpointed_s'] * 1e3:.2f} ms vs taped "
+                                       f"{m['time_s2sgrad_s'] * 1e3:.2f} ms (hand-written "
+                                       f"{m['time_hand_s'] * 1e3:.2f} ms)"})
         attempt("W3 memory", memory)
     return rows
 
