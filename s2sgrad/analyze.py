@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import gast
 import numpy as np
 
+from . import inplace
 from . import primitives as P
 from .element_ops import DYN, UNKNOWN
 from .errors import ShapeError
@@ -217,6 +218,7 @@ def analyze(fn, arg_avals, wrt, locate=None):
     typer = Typer(arg_avals, locate)
     body, ret = fn.body[:-1], fn.body[-1]
     typer.block(body)
+    inplace.check(getattr(fn, "augmented", ()), getattr(fn, "shared_pairs", ()), typer.avals, locate)
     deps = list(dependencies(body))
     varied = set(wrt)
     changed = True

@@ -4,6 +4,7 @@ statement's target (`h_matmul`). Blocks of `if`, `for` and `while` are normalize
 the same way. Statements whose results are never used are dropped."""
 import gast
 
+from . import inplace
 from . import nodes as N
 from . import primitives as P
 from .resolve import NameGen
@@ -43,8 +44,11 @@ def normalize(fn, keep=()):
             names.used.add(node.id)
     body = _block(fn.body[:-1], names)
     ret = fn.body[-1]
+    shared_pairs = inplace.sharing(body)
     body = _drop_dead(body, names_in(ret) | set(keep))
-    return N.function(fn.name, [a.id for a in fn.args.args], body + [ret])
+    out = N.function(fn.name, [a.id for a in fn.args.args], body + [ret])
+    out.augmented, out.shared_pairs = getattr(fn, "augmented", []), shared_pairs     # for inplace.check
+    return out
 
 
 def _block(stmts, names):

@@ -28,6 +28,7 @@ from .errors import ResolveError, UnsupportedSyntaxError
 from .jumps import structure
 from .parse import parse_function
 from . import element_ops as E
+from .inplace import Update
 from .loops import checkpointed, default_every
 
 
@@ -126,6 +127,8 @@ class Checkpointed:
     every: object
 
 
+AUG_OPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**"}
+
 MATH = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh",
         "pow": "pow", "fabs": "abs", "erf": "erf"}
 
@@ -182,6 +185,7 @@ class Resolver:
         self.lineno = None
         self.source = {}     # source key -> SourceLoc
         self.partial = {}    # names undefined on some path -> (loc, why, hint), for error messages
+        self.augmented = []  # inplace.Update for each `x += v` on a runtime value
         self.fresh_arrays = set()   # arrays created in construct: the only ones written in place
         self.loop_depth = 0         # runtime loops being resolved (a return inside one is refused)
         self.source_keys = {}
@@ -359,6 +363,7 @@ class Resolver:
             elif isinstance(stmt.target, gast.Name):
                 current = self.ev(stmt.target, frame)
                 self.refuse_aliased_update(stmt, current, frame)
+                self.record_update(stmt, current, frame)
             else:
                 raise self.error(UnsupportedSyntaxError, "augmented assignment to an attribute is not supported",
                                  stmt, "assign to a local variable")
@@ -410,6 +415,15 @@ class Resolver:
         operand = self.as_operand(value, node, "a condition")
         return self.emit("cond", operand).node.id
 
+    def record_update(self, stmt, current, frame):
+        """For inplace.check, which needs the types analysis finds."""
+        if isinstance(current, Dyn) and isinstance(current.node, gast.Name):
+            name = stmt.target.id
+            visible = {n: v.node.id for n, v in frame.env.items()
+                       if n != name and isinstance(v, Dyn) and isinstance(v.node, gast.Name)}
+            where = types.SimpleNamespace(lineno=self.lineno)
+            self.augmented.append(Update(where, name, AUG_OPS.get(type(stmt.op), "+"), current.node.id, visible))
+
     def refuse_aliased_update(self, stmt, current, frame):
         """`x += v` updates an array in place in NumPy and MindSpore, so every other name
         for that array changes too; s2sgrad rebinds `x` instead. The two agree unless
@@ -419,7 +433,7 @@ class Resolver:
         name = stmt.target.id
         others = sorted(n for n, v in frame.env.items() if n != name and same_value(v, current))
         if others:
-            op = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**"}.get(type(stmt.op), "+")
+            op = AUG_OPS.get(type(stmt.op), "+")
             raise self.error(UnsupportedSyntaxError, f"`{name} {op}= ...` would also change `{others[0]}`, which "
                              "names the same array (augmented assignment updates an array in place)", stmt,
                              f"write `{name} = {name} {op} ...` for a new array, or copy first: "
@@ -1090,6 +1104,7 @@ class Resolver:
         consts = list(self.consts.values())
         fn_def = N.function("forward", [n for n in inputs if n] + [n for n, _ in params] + [n for n, _ in consts],
                             body)
+        fn_def.augmented = self.augmented       # `x += v` updates, checked once types are known (inplace.py)
         return Resolved(fn_def, inputs, params, consts, self.source, parsed.filename, list(self.updates.values()))
 
     def output_node(self, out, parsed):

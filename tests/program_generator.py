@@ -49,7 +49,7 @@ class Assign:
         if self.op != "=" and "[" not in self.target:
             # a whole variable: `v = v + e`, not `v += e`. NumPy's `+=` updates v's array in
             # place, which every other name or view of that array sees; s2sgrad gives `+=`
-            # value semantics and refuses only the direct alias (see test_refusals).
+            # value semantics and refuses an update of a shared array (s2sgrad/inplace.py).
             return [f"{ind}{self.target} = {self.target} {self.op[0]} ({self.expr})"]
         return [f"{ind}{self.target} {self.op} {self.expr}"]
 

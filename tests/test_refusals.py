@@ -95,6 +95,19 @@ def f_aliased_update(x):
     return y + z
 
 
+def f_view_update(x):
+    m = x * 1.0
+    total = x * 0.0
+    for i in range(2):
+        if i > 0:
+            row = m[i]
+        else:
+            row = m[0, :]
+        row += 1.0  # refused: augmented update of a view
+        total = total + 1.0
+    return np.sum(m) + np.sum(total)
+
+
 def f_nested_def(x):
     def g(v):  # refused: nested def
         return v * 2.0
@@ -315,6 +328,7 @@ CASES = [
     ("lambda", f_lambda, X, SYNTAX, ["lambda"]),
     ("lambda as the network", NETWORKS["lambda"], X, SYNTAX, ["lambda"]),
     ("aliased augmented assignment", f_aliased_update, X, SYNTAX, ["same array"]),
+    ("augmented update of a view", f_view_update, X2, SYNTAX, ["shares its array"]),
     ("nested def", f_nested_def, X, SYNTAX, ["nested def", "nested function"]),
     ("list comprehension", f_list_comp, X, SYNTAX, ["list comprehension"]),
     ("set comprehension", f_set_comp, X, SYNTAX, ["set comprehension"]),
