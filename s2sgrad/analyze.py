@@ -218,7 +218,8 @@ def analyze(fn, arg_avals, wrt, locate=None):
     typer = Typer(arg_avals, locate)
     body, ret = fn.body[:-1], fn.body[-1]
     typer.block(body)
-    inplace.check(getattr(fn, "augmented", ()), getattr(fn, "shared_pairs", ()), typer.avals, locate)
+    inplace.check(getattr(fn, "augmented", ()), getattr(fn, "shared_pairs", ()), typer.avals,
+                  {a.id for a in fn.args.args}, locate)
     deps = list(dependencies(body))
     varied = set(wrt)
     changed = True

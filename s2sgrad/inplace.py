@@ -7,8 +7,8 @@ value (`Update`: x's value before it and the names visible there); once analysis
 knows which values are arrays, `check` refuses an update whose array may be shared
 with a visible name: the same value, a view of it or what it views (getitem,
 reshape, transpose, expand_dims, squeeze, broadcast_to with an array result), or a
-value a loop or branch merges with it. A number (0-d) is never a view; two names for
-the same 0-d input are refused while resolving (Resolver.refuse_aliased_update).
+value a loop or branch merges with it. A number (0-d) is never a view, and only a 0-d
+input is mutable: its update is refused when another name holds that input.
 """
 from dataclasses import dataclass
 
@@ -54,7 +54,7 @@ def _may_be_array(aval):
     return aval is None or isinstance(aval, P.AVal) and aval.ndim >= 1
 
 
-def check(updates, shared_pairs, avals, locate):
+def check(updates, shared_pairs, avals, arguments, locate):
     """Refuse an update whose array another visible name may hold (see the module doc)."""
     if not updates:
         return
@@ -65,6 +65,9 @@ def check(updates, shared_pairs, avals, locate):
             edges.setdefault(source, set()).add(target)
     for u in updates:
         if not _may_be_array(avals.get(u.value)):
+            # a number: NumPy's 0-d results are immutable scalars, but a 0-d input is an array
+            if u.value in arguments and u.value in u.visible.values():
+                _refuse(u, sorted(n for n, v in u.visible.items() if v == u.value), locate)
             continue
         shared, todo = {u.value}, [u.value]
         while todo:
@@ -74,9 +77,12 @@ def check(updates, shared_pairs, avals, locate):
                     todo.append(other)
         holders = sorted(name for name, value in u.visible.items() if value in shared)
         if holders:
-            raise UnsupportedSyntaxError(
-                f"`{u.target} {u.op}= ...` would also change `{holders[0]}`, which shares its array (NumPy's "
-                f"`{u.op}=` updates an array in place; s2sgrad would rebind `{u.target}`)",
-                locate(u.stmt) if locate else None,
-                f"write `{u.target} = {u.target} {u.op} ...` for a new array, or copy first: "
-                f"`{u.target} = {u.target}.copy()`")
+            _refuse(u, holders, locate)
+
+
+def _refuse(u, holders, locate):
+    raise UnsupportedSyntaxError(
+        f"`{u.target} {u.op}= ...` would also change `{holders[0]}`, which shares its array (NumPy's "
+        f"`{u.op}=` updates an array in place; s2sgrad would rebind `{u.target}`)",
+        locate(u.stmt) if locate else None,
+        f"write `{u.target} = {u.target} {u.op} ...` for a new array, or copy first: `{u.target} = {u.target}.copy()`")

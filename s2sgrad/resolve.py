@@ -362,7 +362,6 @@ class Resolver:
                 current = self.ev(stmt.target, frame)
             elif isinstance(stmt.target, gast.Name):
                 current = self.ev(stmt.target, frame)
-                self.refuse_aliased_update(stmt, current, frame)
                 self.record_update(stmt, current, frame)
             else:
                 raise self.error(UnsupportedSyntaxError, "augmented assignment to an attribute is not supported",
@@ -423,21 +422,6 @@ class Resolver:
                        if n != name and isinstance(v, Dyn) and isinstance(v.node, gast.Name)}
             where = types.SimpleNamespace(lineno=self.lineno)
             self.augmented.append(Update(where, name, AUG_OPS.get(type(stmt.op), "+"), current.node.id, visible))
-
-    def refuse_aliased_update(self, stmt, current, frame):
-        """`x += v` updates an array in place in NumPy and MindSpore, so every other name
-        for that array changes too; s2sgrad rebinds `x` instead. The two agree unless
-        another name holds the same array: refuse that case rather than differ."""
-        if not isinstance(current, Dyn):
-            return
-        name = stmt.target.id
-        others = sorted(n for n, v in frame.env.items() if n != name and same_value(v, current))
-        if others:
-            op = AUG_OPS.get(type(stmt.op), "+")
-            raise self.error(UnsupportedSyntaxError, f"`{name} {op}= ...` would also change `{others[0]}`, which "
-                             "names the same array (augmented assignment updates an array in place)", stmt,
-                             f"write `{name} = {name} {op} ...` for a new array, or copy first: "
-                             f"`{others[0]} = {name}.copy()`")
 
     def exec_if(self, stmt, test, frame):
         cond = self.condition(test, stmt.test)

@@ -327,7 +327,7 @@ CASES = [
     ("nonlocal", f_nonlocal, X, SYNTAX, ["nonlocal"]),
     ("lambda", f_lambda, X, SYNTAX, ["lambda"]),
     ("lambda as the network", NETWORKS["lambda"], X, SYNTAX, ["lambda"]),
-    ("aliased augmented assignment", f_aliased_update, X, SYNTAX, ["same array"]),
+    ("aliased augmented assignment", f_aliased_update, X, SYNTAX, ["shares its array"]),
     ("augmented update of a view", f_view_update, X2, SYNTAX, ["shares its array"]),
     ("nested def", f_nested_def, X, SYNTAX, ["nested def", "nested function"]),
     ("list comprehension", f_list_comp, X, SYNTAX, ["list comprehension"]),
