@@ -3,7 +3,8 @@
 `x += v` updates x's array in place in NumPy, so every other name and every view of
 that array sees the change; s2sgrad gives `+=` value semantics and rebinds `x`. The
 two agree unless the array is shared. Resolve records each `x += v` on a runtime
-value (`Update`: x's value before it and the names visible there); once analysis
+value (`Update`: x's value before it and the variables of that function and of its
+callers); once analysis
 knows which values are arrays, `check` refuses an update whose array may be shared
 with a visible name: the same value, a view of it or what it views (getitem,
 reshape, transpose, expand_dims, squeeze, broadcast_to with an array result), or a

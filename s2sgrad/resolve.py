@@ -418,8 +418,11 @@ class Resolver:
         """For inplace.check, which needs the types analysis finds."""
         if isinstance(current, Dyn) and isinstance(current.node, gast.Name):
             name = stmt.target.id
-            visible = {n: v.node.id for n, v in frame.env.items()
-                       if n != name and isinstance(v, Dyn) and isinstance(v.node, gast.Name)}
+            visible = {}                 # this function's other variables, and its callers'
+            for fr in self.stack:
+                where = "" if fr is frame else f"` in `{fr.parsed.fn.__name__}"
+                visible.update({n + where: v.node.id for n, v in fr.env.items() if (n != name or fr is not frame)
+                                and isinstance(v, Dyn) and isinstance(v.node, gast.Name)})
             where = types.SimpleNamespace(lineno=self.lineno)
             self.augmented.append(Update(where, name, AUG_OPS.get(type(stmt.op), "+"), current.node.id, visible))
 

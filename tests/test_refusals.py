@@ -95,6 +95,16 @@ def f_aliased_update(x):
     return y + z
 
 
+def _bump(a):
+    a += 1.0  # refused: augmented update of a caller's array
+    return a
+
+
+def f_helper_update(x):
+    y = _bump(x)
+    return y + x
+
+
 def f_view_update(x):
     m = x * 1.0
     total = x * 0.0
@@ -329,6 +339,7 @@ CASES = [
     ("lambda as the network", NETWORKS["lambda"], X, SYNTAX, ["lambda"]),
     ("aliased augmented assignment", f_aliased_update, X, SYNTAX, ["shares its array"]),
     ("augmented update of a view", f_view_update, X2, SYNTAX, ["shares its array"]),
+    ("augmented update of a caller's array", f_helper_update, X, SYNTAX, ["shares its array"]),
     ("nested def", f_nested_def, X, SYNTAX, ["nested def", "nested function"]),
     ("list comprehension", f_list_comp, X, SYNTAX, ["list comprehension"]),
     ("set comprehension", f_set_comp, X, SYNTAX, ["set comprehension"]),
