@@ -127,8 +127,16 @@ def f_slices(x, y):
     return np.sum(z * z) + np.sum(x[1:, :]) + np.sum(w * w)
 
 
+_GELU_TANH, _GELU_ERF = ops.GeLU(), ops.GeLU(approximate=False)
+
+
+def f_gelu(x):
+    return _GELU_TANH(x) * _GELU_ERF(x)
+
+
 _rng = np.random.default_rng(3)
 EXTRA = [
+    ("gelu, both forms", f_gelu, (_rng.standard_normal((3, 4)),)),
     ("basic slicing", f_slices, (_rng.standard_normal((3, 4)), _rng.standard_normal((2, 4)))),
     ("softmax_cross_entropy", f_sce, (_rng.standard_normal((3, 4)), np.eye(4)[[0, 2, 1]])),
     ("sparse_softmax_cross_entropy", f_sparse_sce, (_rng.standard_normal((3, 4)), np.array([0, 3, 1], np.int32))),

@@ -98,4 +98,28 @@ def d_pow(a, b):
     return a ** b
 
 
+_GELU_C = math.sqrt(2.0 / math.pi)
+
+
+@cuda.jit(device=True)
+def d_gelu(x, approximate):
+    """kernels_norm.gelu for one element, in float64 as there."""
+    v = float(x)
+    if approximate:
+        return 0.5 * v * (1.0 + math.tanh(_GELU_C * (v + 0.044715 * v * v * v)))
+    return 0.5 * v * (1.0 + math.erf(v / math.sqrt(2.0)))
+
+
+@cuda.jit(device=True)
+def d_gelu_grad(g, x, approximate):
+    """kernels_norm.gelu_grad for one element."""
+    v = float(x)
+    if approximate:
+        t = math.tanh(_GELU_C * (v + 0.044715 * v * v * v))
+        d = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * 0.044715 * v * v)
+    else:
+        d = 0.5 * (1.0 + math.erf(v / math.sqrt(2.0))) + v * math.exp(-0.5 * v * v) / math.sqrt(2.0 * math.pi)
+    return g * d
+
+
 NAMESPACE = {name: fn for name, fn in globals().items() if name.startswith("d_")}

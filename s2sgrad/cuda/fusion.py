@@ -48,6 +48,7 @@ TEMPLATES = {
     "logical_and": _un("(({0} != 0) and ({1} != 0))"), "logical_or": _un("(({0} != 0) or ({1} != 0))"),
     "logical_not": _un("({0} == 0)"), "select": _un("({1} if {0} else {2})"),
     "select_scalar": _un("({1} if {0} else {2})"), "copy": _un("{0}"), "stop_gradient": _un("{0}"),
+    "gelu": _un("d_gelu({0}, {1})"), "gelu_grad": _un("d_gelu_grad({0}, {1}, {2})"),
 }
 CLIP = "clip"          # clip(x, lo, hi): bounds take x's dtype (const_like), then min(max(x, lo), hi)
 CAST = "cast"          # cast(x, dtype) and dtype constructors float32(x), ...
