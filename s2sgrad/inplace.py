@@ -30,15 +30,13 @@ class Update:
     visible: dict       # other user variable -> the name of its value
 
 
-def sharing(stmts, out=None):
-    """(target, source, is_view) for each merge copy and view of the statements, nested
-    blocks included. normalize records them before dropping dead code: an update to a
-    view the output never reads still changes the array the output reads."""
-    out = [] if out is None else out
+def sharing(stmts):
+    """(target, source, is_view) for each merge copy and view among `stmts` (every
+    statement, nested ones included). normalize records them before dropping dead
+    code: an update to a view the output never reads still changes the array the
+    output reads."""
+    out = []
     for stmt in stmts:
-        if isinstance(stmt, (gast.If, gast.For, gast.While)):
-            sharing(stmt.body + stmt.orelse, out)
-            continue
         if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
             continue
         target, value = stmt.targets[0].id, stmt.value

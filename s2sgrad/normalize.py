@@ -44,10 +44,11 @@ def normalize(fn, keep=()):
             names.used.add(node.id)
     body = _block(fn.body[:-1], names)
     ret = fn.body[-1]
-    shared_pairs = inplace.sharing(body)
+    augmented = getattr(fn, "augmented", [])
+    shared_pairs = inplace.sharing(statements(body)) if augmented else []
     body = _drop_dead(body, names_in(ret) | set(keep))
     out = N.function(fn.name, [a.id for a in fn.args.args], body + [ret])
-    out.augmented, out.shared_pairs = getattr(fn, "augmented", []), shared_pairs     # for inplace.check
+    out.augmented, out.shared_pairs = augmented, shared_pairs      # for inplace.check
     return out
 
 
@@ -95,18 +96,19 @@ def _flatten_call(call, base, names, body, lineno):
     return N.call(call.func.id, *args)
 
 
-def _statements(stmts):
+def statements(stmts):
+    """Every statement, those inside if/for/while bodies included, in source order."""
     for s in stmts:
         yield s
         for child in ("body", "orelse"):
-            yield from _statements(getattr(s, child, []) if not isinstance(s, (gast.Assign, gast.Expr)) else [])
+            yield from statements(getattr(s, child, []) if not isinstance(s, (gast.Assign, gast.Expr)) else [])
 
 
 def _drop_dead(body, live_out):
     """Remove assignments whose names nothing reads (to a fixed point, across blocks)."""
     while True:
         used = set(live_out)
-        for s in _statements(body):
+        for s in statements(body):
             if is_custom(s):
                 c = s.custom
                 used |= {n for n in c["inputs"] + c["outputs"] if n}

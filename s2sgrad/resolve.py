@@ -119,6 +119,14 @@ class RangeValue:
     """range(...) with runtime bounds: only a runtime `for` loop can use it."""
     args: list
 
+    @staticmethod
+    def of(value):
+        """A constant range too long to unroll, as a RangeValue; anything else as it is."""
+        if isinstance(value, Static) and isinstance(value.obj, range):
+            r = value.obj
+            return RangeValue([Static(r.start), Static(r.stop), Static(r.step)])
+        return value
+
 
 @dataclass
 class Checkpointed:
@@ -533,9 +541,8 @@ class Resolver:
             raise self.error(UnsupportedSyntaxError, "for/else is not supported", stmt, "drop the else block")
         iterable = self.ev(stmt.iter, frame)
         items = self.static_items(iterable)
-        if items is None and isinstance(iterable, Static) and isinstance(iterable.obj, range):
-            r = iterable.obj
-            iterable = RangeValue([Static(r.start), Static(r.stop), Static(r.step)])
+        if items is None:
+            iterable = RangeValue.of(iterable)
         if items is not None:
             for item in items:
                 self.assign(stmt.target, item, frame)
@@ -936,11 +943,7 @@ class Resolver:
             checkpointed(None, every.obj)
         except ValueError as exc:
             raise self.error(UnsupportedSyntaxError, str(exc), node) from None
-        iterable = args[0]
-        if isinstance(iterable, Static) and isinstance(iterable.obj, range):
-            r = iterable.obj
-            iterable = RangeValue([Static(r.start), Static(r.stop), Static(r.step)])
-        return Checkpointed(iterable, every.obj)
+        return Checkpointed(RangeValue.of(args[0]), every.obj)
 
     def call_custom_bprop(self, cell, args, kwargs, node):
         """A Cell with `bprop(self, *inputs, out, dout)`: its construct runs in the forward

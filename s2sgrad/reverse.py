@@ -34,7 +34,7 @@ from . import surface
 from .analyze import is_active
 from .errors import S2SGradError, UnsupportedSyntaxError
 from .lowering import Lowerer, lower_block
-from .normalize import is_custom, names_in, targets_of
+from .normalize import is_custom, names_in, statements, targets_of
 
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -175,7 +175,7 @@ class Reverser:
                 loc = self.locate(block.loop)                            # point at the user's loop
             raise UnsupportedSyntaxError(message, loc, hint)
 
-        for stmt in self.statements(block.stmts):
+        for stmt in statements(block.stmts):
             if isinstance(stmt, gast.For) and getattr(stmt, "checkpoint", False):
                 refuse("a checkpointed loop inside another checkpointed loop is not supported", stmt,
                        "checkpoint only the outer loop")
@@ -190,13 +190,6 @@ class Reverser:
         names = {v for v, bs in self.assigned_in.items()
                  if any(b.within(block) for b in bs) and not self.home[v].within(block)}
         return (names - {block.loop.trips}) | {block.loop.target.id}
-
-    @classmethod
-    def statements(cls, stmts):
-        for stmt in stmts:
-            yield stmt
-            if isinstance(stmt, (gast.If, gast.For, gast.While)):
-                yield from cls.statements(stmt.body + stmt.orelse)
 
     def fresh_forward(self, name, blocks):
         for b in blocks:
@@ -694,7 +687,7 @@ class Taper:
             if not block.checkpoint or not hasattr(block, "lowered"):
                 continue               # no backward for this loop
             self.preludes.setdefault(block.id, (block, [], []))
-            for stmt in rev.statements(block.stmts):
+            for stmt in statements(block.stmts):
                 if isinstance(stmt, gast.For):
                     reads = names_in(stmt.iter)
                 elif isinstance(stmt, (gast.If, gast.While)):

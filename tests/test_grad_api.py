@@ -194,3 +194,14 @@ def test_missing_sens_is_a_type_error(net):
 def test_weights_ignored_without_get_by_list(net):
     _, g = nn.ForwardValueAndGrad(net, weights=[net.w])(X, Y)
     assert isinstance(g, Tensor)
+
+
+def _product(x, a):
+    return x * a
+
+
+def test_an_output_folded_to_a_numpy_scalar_compiles():
+    # no Tensor input: the whole program folds to one NumPy constant, which the generated
+    # module must write without naming `np` (it did not import it)
+    out, grads = nn.ForwardValueAndGrad(_product, get_all=True)(np.float64(0.4), np.float64(1.3))
+    assert float(np.asarray(out)) == pytest.approx(0.52) and grads == ()

@@ -555,18 +555,26 @@ def outer(x, y):
 
 # -- softmax family, one thread per row ----------------------------------------------
 
+@cuda.jit(device=True)
+def _row_max_sumexp(x, i):
+    """(m, s): row i's maximum and the sum of exp(x[i, j] - m), the stable softmax's two passes."""
+    c = x.shape[1]
+    m = x[i, 0]
+    for j in range(1, c):
+        if x[i, j] > m:
+            m = x[i, j]
+    s = 0.0
+    for j in range(c):
+        s += math.exp(x[i, j] - m)
+    return m, s
+
+
 @cuda.jit
 def _softmax_rows(x, out, log):
     rows, c = x.shape
     start, step = cuda.grid(1), cuda.gridsize(1)
     for i in range(start, rows, step):
-        m = x[i, 0]
-        for j in range(1, c):
-            if x[i, j] > m:
-                m = x[i, j]
-        s = 0.0
-        for j in range(c):
-            s += math.exp(x[i, j] - m)
+        m, s = _row_max_sumexp(x, i)
         if log:
             lse = m + math.log(s)
             for j in range(c):
@@ -598,13 +606,7 @@ def _sce_rows(logits, labels, loss, backprop):
     n, c = logits.shape
     start, step = cuda.grid(1), cuda.gridsize(1)
     for i in range(start, n, step):
-        m = logits[i, 0]
-        for j in range(1, c):
-            if logits[i, j] > m:
-                m = logits[i, j]
-        s = 0.0
-        for j in range(c):
-            s += math.exp(logits[i, j] - m)
+        m, s = _row_max_sumexp(logits, i)
         lse = m + math.log(s)
         acc = 0.0
         for j in range(c):
@@ -629,13 +631,7 @@ def _sparse_sce_rows(logits, labels, row_loss, grad):
     n, c = logits.shape
     start, step = cuda.grid(1), cuda.gridsize(1)
     for i in range(start, n, step):
-        m = logits[i, 0]
-        for j in range(1, c):
-            if logits[i, j] > m:
-                m = logits[i, j]
-        s = 0.0
-        for j in range(c):
-            s += math.exp(logits[i, j] - m)
+        m, s = _row_max_sumexp(logits, i)
         lse = m + math.log(s)
         label = labels[i]
         for j in range(c):

@@ -188,6 +188,18 @@ class Optimizer(Cell):
         return tuple(self._state(Parameter(Tensor(fill(p.asnumpy())), name=f"{prefix}.{p.name}",
                                            requires_grad=False)) for p in self.parameters)
 
+    def _bias_corrected_moments(self):
+        """Adam's state with MindSpore's names: beta1_power and beta2_power (the betas'
+        products so far, for bias correction) and the two moments per Parameter."""
+        self.beta1_power = self._state(Parameter(Tensor(np.float32(1.0)), name="beta1_power", requires_grad=False))
+        self.beta2_power = self._state(Parameter(Tensor(np.float32(1.0)), name="beta2_power", requires_grad=False))
+        self.moment1 = self._clone_state("moment1", "zeros")
+        self.moment2 = self._clone_state("moment2", "zeros")
+
+    def _advance_powers(self):
+        self.beta1_power.asnumpy()[()] *= self.beta1
+        self.beta2_power.asnumpy()[()] *= self.beta2
+
     def _preprocess_lr(self, learning_rate, cls_name):
         """float -> float; 0-d Tensor -> float32 scalar; a list or 1-d Tensor -> a per-step array."""
         if isinstance(learning_rate, bool):
@@ -423,14 +435,10 @@ class Adam(Optimizer):
                 raise TypeError(f"Adam got an unexpected keyword argument '{key}'")
             if _check_bool("Adam", key, value):
                 raise ValueError(f"s2sgrad's Adam does not support {key}=True (a sparse / device-offload variant)")
-        self.beta1_power = self._state(Parameter(Tensor(np.float32(1.0)), name="beta1_power", requires_grad=False))
-        self.beta2_power = self._state(Parameter(Tensor(np.float32(1.0)), name="beta2_power", requires_grad=False))
-        self.moment1 = self._clone_state("moment1", "zeros")
-        self.moment2 = self._clone_state("moment2", "zeros")
+        self._bias_corrected_moments()
 
     def apply(self, grads, lrs):
-        self.beta1_power.asnumpy()[()] *= self.beta1
-        self.beta2_power.asnumpy()[()] *= self.beta2
+        self._advance_powers()
         for i, (p, g) in enumerate(zip(self.parameters, grads)):
             param = _flat(p.asnumpy())
             t = param.dtype.type
@@ -468,14 +476,10 @@ class AdamW(Optimizer):
     def __init__(self, params, learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
         super().__init__(learning_rate, params, weight_decay)
         self.beta1, self.beta2, self.eps = _check_adam_args("AdamW", beta1, beta2, eps)
-        self.beta1_power = self._state(Parameter(Tensor(np.float32(1.0)), name="beta1_power", requires_grad=False))
-        self.beta2_power = self._state(Parameter(Tensor(np.float32(1.0)), name="beta2_power", requires_grad=False))
-        self.moment1 = self._clone_state("moment1", "zeros")
-        self.moment2 = self._clone_state("moment2", "zeros")
+        self._bias_corrected_moments()
 
     def apply(self, grads, lrs):
-        self.beta1_power.asnumpy()[()] *= self.beta1
-        self.beta2_power.asnumpy()[()] *= self.beta2
+        self._advance_powers()
         for i, (p, g) in enumerate(zip(self.parameters, grads)):
             param = _flat(p.asnumpy())
             t = param.dtype.type

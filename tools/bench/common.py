@@ -41,6 +41,19 @@ class Impl:
     info: dict = field(default_factory=dict)
 
 
+def hand_written(primal, value_and_grad, args_of):
+    """A module's impl_numba_primal and impl_numba_grad: its hand-written Numba primal and
+    gradient (returning (loss, *grads)) called on args_of(data)."""
+    def impl_numba_primal(data):
+        args = args_of(data)
+        return Impl(lambda: primal(*args))
+
+    def impl_numba_grad(data):
+        args = args_of(data)
+        return Impl(lambda: value_and_grad(*args), lambda r: (r[0], list(r[1:])))
+    return impl_numba_primal, impl_numba_grad
+
+
 def to_np(x):
     """A framework array (s2sgrad/MindSpore Tensor, torch tensor, jax array) as float64 NumPy."""
     if hasattr(x, "asnumpy"):

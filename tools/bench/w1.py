@@ -9,7 +9,7 @@ f = logsumexp(logits) - sum(labels * logits), whose gradient is exactly that rul
 import numba
 import numpy as np
 
-from .common import Impl
+from .common import Impl, hand_written
 
 TITLE = "W1 reference example (1x2 @ 2x2, softmax CE)"
 WRT = "inputs, labels, weight"
@@ -99,14 +99,7 @@ def value_and_grad(x, labels, w):
     return loss, dlogits @ w.T, np.zeros_like(labels), x.T @ dlogits
 
 
-def impl_numba_primal(data):
-    args = _args(data)
-    return Impl(lambda: primal(*args))
-
-
-def impl_numba_grad(data):
-    args = _args(data)
-    return Impl(lambda: value_and_grad(*args), lambda r: (r[0], list(r[1:])))
+impl_numba_primal, impl_numba_grad = hand_written(primal, value_and_grad, _args)
 
 
 def impl_jax(data):

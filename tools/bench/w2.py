@@ -3,7 +3,7 @@ reduction='mean'); gradient with respect to the weights (Dense order: w1, b1, w2
 import numba
 import numpy as np
 
-from .common import Impl
+from .common import Impl, hand_written
 
 TITLE = "W2 MLP 784-256-10, batch 64, float32"
 WRT = "weights"
@@ -73,14 +73,7 @@ def _args(data):
     return [data[k] for k in ("x", "labels") + WEIGHTS]
 
 
-def impl_numba_primal(data):
-    args = _args(data)
-    return Impl(lambda: primal(*args))
-
-
-def impl_numba_grad(data):
-    args = _args(data)
-    return Impl(lambda: value_and_grad(*args), lambda r: (r[0], list(r[1:])))
+impl_numba_primal, impl_numba_grad = hand_written(primal, value_and_grad, _args)
 
 
 def impl_jax(data):

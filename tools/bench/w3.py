@@ -5,7 +5,7 @@ import numpy as np
 
 import s2sgrad
 
-from .common import Impl
+from .common import Impl, hand_written
 
 TITLE = "W3 scalar ODE, 10,000 Euler steps, float64"
 WRT = "x0, a, b"
@@ -77,14 +77,7 @@ def s2sgrad_checkpointed(data):
     return Impl(lambda: grad(*args), lambda r: (r[0], list(r[1])), info={"train": grad, "args": args})
 
 
-def impl_numba_primal(data):
-    args = _args(data)
-    return Impl(lambda: primal(*args))
-
-
-def impl_numba_grad(data):
-    args = _args(data)
-    return Impl(lambda: value_and_grad(*args), lambda r: (r[0], list(r[1:])))
+impl_numba_primal, impl_numba_grad = hand_written(primal, value_and_grad, _args)
 
 
 def impl_jax(data):

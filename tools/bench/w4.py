@@ -3,7 +3,7 @@ over pairs i < j; gradient with respect to the positions."""
 import numba
 import numpy as np
 
-from .common import Impl
+from .common import Impl, hand_written
 
 TITLE = "W4 Lennard-Jones, 256 particles, pair loop"
 WRT = "positions"
@@ -78,14 +78,7 @@ def _args(data):
     return [data["pos"], EPS, SIGMA]
 
 
-def impl_numba_primal(data):
-    args = _args(data)
-    return Impl(lambda: primal(*args))
-
-
-def impl_numba_grad(data):
-    args = _args(data)
-    return Impl(lambda: value_and_grad(*args), lambda r: (r[0], [r[1]]))
+impl_numba_primal, impl_numba_grad = hand_written(primal, value_and_grad, _args)
 
 
 def impl_jax(data):

@@ -5,7 +5,7 @@ import numba
 import numpy as np
 from numba.extending import register_jitable
 
-from .common import Impl
+from .common import Impl, hand_written
 
 TITLE = "W5 LSTM, 50 steps, hidden 32, batch 8, float32"
 WRT = "weights"
@@ -135,14 +135,7 @@ def _args(data):
     return [data[k] for k in ("xs",) + WEIGHTS]
 
 
-def impl_numba_primal(data):
-    args = _args(data)
-    return Impl(lambda: primal(*args))
-
-
-def impl_numba_grad(data):
-    args = _args(data)
-    return Impl(lambda: value_and_grad(*args), lambda r: (r[0], list(r[1:])))
+impl_numba_primal, impl_numba_grad = hand_written(primal, value_and_grad, _args)
 
 
 def impl_jax(data):

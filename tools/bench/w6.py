@@ -7,7 +7,7 @@ import numba
 import numpy as np
 from numba.extending import register_jitable
 
-from .common import Impl
+from .common import Impl, hand_written
 
 TITLE = "W6 GMM objective (ADBench), d=10, K=25, N=1000, float64"
 WRT = "alphas, means, icf"
@@ -192,14 +192,7 @@ def _args(data):
     return [data[k] for k in PARAMS + ("x", "gamma", "m", "prior_const")]
 
 
-def impl_numba_primal(data):
-    args = _args(data)
-    return Impl(lambda: primal(*args))
-
-
-def impl_numba_grad(data):
-    args = _args(data)
-    return Impl(lambda: value_and_grad(*args), lambda r: (r[0], list(r[1:])))
+impl_numba_primal, impl_numba_grad = hand_written(primal, value_and_grad, _args)
 
 
 def impl_jax(data):
