@@ -15,6 +15,9 @@ A checkpointed loop (loops.py) is an outer loop over segments: its forward runs
 untaped and saves only each segment's start (its snapshot), and the reverse of a
 segment first re-runs the segment's forward with tapes that live in the backward.
 
+The lowered backward is last rewritten by chains.py, which shortens the dependency
+chains its loops carry from one iteration to the next.
+
 The stage knows nothing about individual primitives: everything op-specific is in
 the primitive table and the templates.
 """
@@ -32,6 +35,7 @@ from . import nodes as N
 from . import primitives as P
 from . import surface
 from .analyze import is_active
+from .chains import shorten
 from .errors import S2SGradError, UnsupportedSyntaxError
 from .lowering import Lowerer, lower_block
 from .normalize import is_custom, names_in, statements, targets_of
@@ -516,6 +520,8 @@ class Taper:
         self.place_preludes()
         forward = self.instrument(top)
         backward[0:0] = self.local_creates
+        adjoints = {adjoint_name(v) for v in rev.contributions} | {"sens"}
+        backward = shorten(backward, adjoints, self.lowerer.typer.avals)
         tape_names = []
         for key, tape in self.tapes.items():
             if not self.is_local(key):

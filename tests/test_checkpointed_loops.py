@@ -1,7 +1,8 @@
 """Checkpointed loops (`s2sgrad.checkpointed`, loops.py): the backward recomputes each
 segment from its saved start instead of taping every iteration. Gradients are checked
-against central differences and must equal the unmarked loop's bit for bit (the same
-operations run in the same order); the tape must shrink to the saved starts."""
+against central differences and must equal the unmarked loop's to rounding (the same
+operations; chains.py may sum them in another order where only one of the two loops
+unrolls); the tape must shrink to the saved starts."""
 import os
 import types
 
@@ -120,7 +121,7 @@ def test_gradient_matches_finite_differences_and_the_taped_loop(name, fn, args):
     plain = unmarked(fn)
     taped = check_grads(plain, *args, target=target)
     for got, want in zip(grads, taped):
-        np.testing.assert_array_equal(got.asnumpy(), want.asnumpy())
+        np.testing.assert_allclose(got.asnumpy(), want.asnumpy(), rtol=1e-12, atol=0)
 
 
 def test_unmarked_helper_really_drops_the_marker():

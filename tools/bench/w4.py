@@ -71,7 +71,7 @@ def impl_s2sgrad(data):
     from s2sgrad import nn, Tensor
     grad = nn.ForwardValueAndGrad(lj_energy)          # gradient of input 0: the positions
     pos = Tensor(data["pos"])
-    return Impl(lambda: grad(pos, EPS, SIGMA), lambda r: (r[0], [r[1]]), info={"train": grad})
+    return Impl(lambda: grad(pos, EPS, SIGMA), lambda r: (r[0], [r[1]]), info={"train": grad, "args": (pos, EPS, SIGMA)})
 
 
 def _args(data):

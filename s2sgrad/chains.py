@@ -1,0 +1,354 @@
+"""Shorter dependency chains in the lowered backward. Reverse mode writes each adjoint
+as a sum of contributions, which is correct but puts every multiply of a loop body on
+the chain that carries an adjoint from one iteration to the next; the CPU then waits on
+latency, not throughput. Three rewrites, each valid because adjoints are linear:
+
+1. fold_zero_inits: `d = float64(0)` then `d = d + e` becomes `d = e` (LLVM may not
+   drop `0.0 + e` on its own: it differs from e for e = -0.0).
+2. promote_accumulators: in a loop, `d[i, j] += e` at an index the loop never changes
+   accumulates in a scalar that is added to d[i, j] once, after the loop; the store ->
+   load round trip through memory leaves the chain.
+3. preaccumulate: a straight-line scalar loop body that carries one adjoint s runs with
+   s = 1 (off the chain: nothing in it waits for the previous iteration), then scales
+   the results by the carried value: s costs one multiply per iteration.
+
+Rounding differs from the unrewritten code in the last bits (sums are reassociated); a
+zero gradient may come out as -0.0."""
+import gast
+import numpy as np
+
+from . import nodes as N
+from . import primitives as P
+
+DTYPES = {"float16", "float32", "float64"}
+
+
+def shorten(body, adjoints, avals):
+    """Apply the three rewrites to a backward body (a list of lowered statements).
+    adjoints: the names holding adjoint values; avals: the lowered names' types."""
+    names = Names(body)
+    body = fold_zero_inits(body, adjoints, avals)
+    body = promote_accumulators(body, adjoints, avals, names)
+    return preaccumulate(body, body, adjoints, avals, names)
+
+
+class Names:
+    """Fresh names that collide with nothing in the function."""
+
+    def __init__(self, body):
+        self.used = {n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name)}
+
+    def fresh(self, base):
+        name, i = base, 0
+        while name in self.used:
+            i += 1
+            name = f"{base}_{i}"
+        self.used.add(name)
+        return name
+
+
+# -- helpers -------------------------------------------------------------------------------
+def mentions(node, name):
+    return any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(node))
+
+
+def names_in(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+
+
+def assigned(stmts):
+    out = set()
+    for s in stmts:
+        for n in gast.walk(s):
+            for t in getattr(n, "targets", [getattr(n, "target", None)]):
+                if t is not None:
+                    out |= {x.id for x in gast.walk(t) if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
+    return out
+
+
+def zero_of(node):
+    """The dtype name of a typed zero `float64(0)`, else None."""
+    if (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in DTYPES
+            and len(node.args) == 1 and isinstance(node.args[0], gast.Constant) and node.args[0].value == 0):
+        return node.func.id
+    return None
+
+
+def simple_assign(stmt):
+    """(target name, value) of `name = value`, else None."""
+    if isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name):
+        return stmt.targets[0].id, stmt.value
+    return None
+
+
+def accumulation(stmt, name):
+    """e of `name = name + e` where e does not read name, else None."""
+    a = simple_assign(stmt)
+    if a is None or a[0] != name:
+        return None
+    value = a[1]
+    if (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and isinstance(value.left, gast.Name)
+            and value.left.id == name and not mentions(value.right, name)):
+        return value.right
+    return None
+
+
+def scalar_dtype(name, avals):
+    aval = avals.get(name)
+    if isinstance(aval, P.AVal) and aval.ndim == 0 and np.issubdtype(aval.dtype, np.floating):
+        return aval.dtype.name
+    return None
+
+
+def expr_dtype(node, avals):
+    """The dtype name of a lowered scalar float expression, or None when it is not sure."""
+    if isinstance(node, gast.Name):
+        return scalar_dtype(node.id, avals)
+    if isinstance(node, gast.Constant):
+        return "weak" if isinstance(node.value, (int, float)) and not isinstance(node.value, bool) else None
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in DTYPES:
+        return node.func.id
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return expr_dtype(node.operand, avals)
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)):
+        parts = {expr_dtype(node.left, avals), expr_dtype(node.right, avals)} - {"weak"}
+        if None in parts:
+            return None
+        return np.result_type(*parts).name if parts else "weak"
+    return None
+
+
+# -- 1. zero initialisations ----------------------------------------------------------------
+def fold_zero_inits(stmts, adjoints, avals):
+    out = []
+    stmts = [recurse(s, lambda b: fold_zero_inits(b, adjoints, avals)) for s in stmts]
+    for i, stmt in enumerate(stmts):
+        a = simple_assign(stmt)
+        if a is not None and a[0] in adjoints and zero_of(a[1]) is not None \
+                and zero_of(a[1]) == scalar_dtype(a[0], avals):
+            j = next((k for k in range(i + 1, len(stmts)) if mentions(stmts[k], a[0])), None)
+            e = accumulation(stmts[j], a[0]) if j is not None else None
+            if e is not None and expr_dtype(e, avals) == zero_of(a[1]):
+                stmts[j] = lined(N.assign(a[0], e), stmts[j])
+                continue                         # the zero is dead now
+        out.append(stmt)
+    return out
+
+
+def recurse(stmt, rewrite):
+    """stmt with rewrite applied to the statement lists it holds."""
+    if isinstance(stmt, gast.If):
+        stmt.body, stmt.orelse = rewrite(stmt.body), rewrite(stmt.orelse)
+    elif isinstance(stmt, (gast.For, gast.While)):
+        stmt.body = rewrite(stmt.body)
+    return stmt
+
+
+def lined(new, old):
+    new.lineno = getattr(old, "lineno", None)
+    return new
+
+
+# -- 2. accumulators at loop-invariant indices ------------------------------------------------
+def promote_accumulators(stmts, adjoints, avals, names):
+    out = []
+    for stmt in stmts:
+        stmt = recurse(stmt, lambda b: promote_accumulators(b, adjoints, avals, names))
+        if isinstance(stmt, gast.For):
+            out += promote_in_loop(stmt, adjoints, avals, names)
+        else:
+            out.append(stmt)
+    return out
+
+
+def trips_of(loop):
+    """The trip count name of a backward loop `for _k in range(n)`, else None."""
+    it = loop.iter
+    if (isinstance(it, gast.Call) and getattr(it.func, "id", None) == "range" and len(it.args) == 1
+            and isinstance(it.args[0], gast.Name)):
+        return it.args[0].id
+    return None
+
+
+def element_index(target, avals, invariant):
+    """Whether `d[i, j]` names one element by loop-invariant integers."""
+    aval = avals.get(target.value.id)
+    index = target.slice.elts if isinstance(target.slice, gast.Tuple) else [target.slice]
+    if not isinstance(aval, P.AVal) or len(index) != aval.ndim or not np.issubdtype(aval.dtype, np.floating):
+        return False
+    for e in index:
+        if isinstance(e, gast.Name):
+            i = avals.get(e.id)
+            if e.id in invariant and isinstance(i, P.AVal) and i.ndim == 0 and np.issubdtype(i.dtype, np.integer):
+                continue
+        elif isinstance(e, gast.Constant) and isinstance(e.value, int) and not isinstance(e.value, bool):
+            continue
+        return False
+    return True
+
+
+def promote_in_loop(loop, adjoints, avals, names):
+    trips = trips_of(loop)
+    if trips is None:
+        return [loop]
+    written = assigned(loop.body) | {loop.target.id}
+    invariant = {n for s in loop.body for n in names_in(s)} - written
+    # an adjoint array the loop only ever adds into (`d[...] += e`) may take its sums in any order
+    added, other = {}, set()
+    for s in loop.body:
+        if (isinstance(s, gast.AugAssign) and isinstance(s.op, gast.Add) and isinstance(s.target, gast.Subscript)
+                and isinstance(s.target.value, gast.Name) and s.target.value.id in adjoints):
+            added.setdefault(s.target.value.id, []).append(s)
+            other |= names_in(s.target.slice) | names_in(s.value)
+        else:
+            other |= names_in(s)
+    if any(isinstance(avals.get(n), P.AVal) and avals[n].ndim > 0 for n in other & adjoints):
+        return [loop]                       # an adjoint array read here may alias one added into
+    accs = {}                               # (array, index source) -> (accumulator, index, dtypes)
+    for array, sites in added.items():
+        for s in sites:
+            if not element_index(s.target, avals, invariant):
+                continue
+            key = (array, gast.dump(s.target.slice))
+            if key not in accs:
+                accs[key] = (names.fresh(f"acc_{array}"), s.target.slice, {avals[array].dtype.name})
+            acc, _, dtypes = accs[key]
+            dtypes.add(expr_dtype(s.value, avals) or "weak")
+            s.promoted = lined(N.assign(acc, gast.BinOp(left=N.name(acc), op=gast.Add(), right=s.value)), s)
+    if not accs:
+        return [loop]
+    loop.body = [getattr(s, "promoted", s) for s in loop.body]
+    before, flush = [], []
+    for (array, _), (acc, index, dtypes) in accs.items():
+        dtype = np.result_type(*(dtypes - {"weak"})).name      # the sum's type: Numba keeps one per name
+        avals[acc] = P.AVal(np.dtype(dtype), ())
+        before.append(N.assign(acc, P.dtype_cast(N.const(0), dtype)))
+        flush.append(gast.AugAssign(target=gast.Subscript(value=N.name(array), slice=N.clone(index),
+                                                          ctx=gast.Store()), op=gast.Add(), value=N.name(acc)))
+    # after zero trips an invariant index may be out of bounds (i + 1 at the last i): no store
+    guard = gast.If(test=gast.Compare(left=N.name(trips), ops=[gast.Gt()], comparators=[N.const(0)]),
+                    body=flush, orelse=[])
+    return before + [loop, guard]
+
+
+# -- 3. preaccumulating a scalar loop body -----------------------------------------------------
+LINEAR_OPS = (gast.Add, gast.Sub)
+
+
+def degree(node, adjoints):
+    """1: linear and homogeneous in the adjoints; 0: reads no adjoint; None: neither."""
+    if isinstance(node, gast.Name):
+        return 1 if node.id in adjoints else 0
+    if isinstance(node, gast.Constant):
+        return 0
+    if zero_of(node):
+        return 1                                # a typed zero is linear in anything
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+        return degree(node.operand, adjoints)
+    if isinstance(node, gast.BinOp):
+        left, right = degree(node.left, adjoints), degree(node.right, adjoints)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, LINEAR_OPS):
+            return left if left == right else None
+        if isinstance(node.op, gast.Mult):
+            return left + right if left + right <= 1 else None
+        if isinstance(node.op, gast.Div):
+            return left if right == 0 else None
+    return 0 if not (names_in(node) & adjoints) else None
+
+
+def carried_state(body, adjoints):
+    """(state, sinks) of a straight-line body, or None when it cannot be preaccumulated:
+    the one carried adjoint that feeds others, and the carried adjoints that are only
+    added into (`s = s + e`)."""
+    written, carried = set(), []
+    for stmt in body:
+        a = simple_assign(stmt)
+        if a is None:
+            if isinstance(stmt, (gast.If, gast.For, gast.While)) or names_in(stmt) & adjoints:
+                return None                     # control flow, or an adjoint in an element or a call
+            written |= assigned([stmt])
+            continue
+        target, value = a
+        d = degree(value, adjoints)
+        if d is None or (d == 1) != (target in adjoints):
+            return None                         # adjoints are linear in adjoints, other values free of them
+        for n in names_in(value) & adjoints:
+            if n not in written and n not in carried:
+                carried.append(n)
+        written.add(target)
+    sinks = [s for s in carried if s in written and all(
+        accumulation(stmt, s) is not None for stmt in body if mentions(stmt, s))]
+    state = [s for s in carried if s not in sinks]
+    if len(state) != 1 or state[0] not in written:
+        return None
+    return state[0], sinks
+
+
+def preaccumulate(stmts, function_body, adjoints, avals, names):
+    out = []
+    for stmt in stmts:
+        stmt = recurse(stmt, lambda b: preaccumulate(b, function_body, adjoints, avals, names))
+        if isinstance(stmt, gast.For):
+            rewrite_body(stmt, function_body, adjoints, avals, names)
+        out.append(stmt)
+    return out
+
+
+def rewrite_body(loop, function_body, adjoints, avals, names):
+    found = carried_state(loop.body, adjoints)
+    if found is None:
+        return
+    state, sinks = found
+    dtypes = {scalar_dtype(v, avals) for v in [state, *sinks]}
+    if len(dtypes) != 1 or None in dtypes:
+        return
+    (dtype,) = dtypes
+    # adjoints local to the body must not be read after it: they will hold seeded values
+    locals_ = (assigned(loop.body) & adjoints) - {state, *sinks}
+    outside = set()
+    for s in function_body:
+        if s is not loop:
+            outside |= names_in(s) if not contains(s, loop) else names_outside(s, loop)
+    if locals_ & outside:
+        return
+    carry = names.fresh(f"carry_{state}")
+    partial = {s: names.fresh(f"part_{s}") for s in sinks}
+    for v in [carry, *partial.values()]:
+        avals[v] = P.AVal(np.dtype(dtype), ())
+    head = [N.assign(carry, N.name(state)), N.assign(state, P.dtype_cast(N.const(1.0), dtype))]
+    head += [N.assign(p, P.dtype_cast(N.const(0), dtype)) for p in partial.values()]
+    body = [rename(s, partial) for s in loop.body]
+    tail = [N.assign(s, gast.BinOp(left=N.name(s), op=gast.Add(),
+                                   right=gast.BinOp(left=N.name(carry), op=gast.Mult(), right=N.name(p))))
+            for s, p in partial.items()]
+    tail.append(N.assign(state, gast.BinOp(left=N.name(carry), op=gast.Mult(), right=N.name(state))))
+    loop.body = head + body + tail
+
+
+def contains(stmt, inner):
+    return any(n is inner for n in gast.walk(stmt))
+
+
+def names_outside(stmt, inner):
+    """Names in stmt, not counting those inside the nested statement `inner`."""
+    found = set()
+
+    def visit(node):
+        if node is inner:
+            return
+        if isinstance(node, gast.Name):
+            found.add(node.id)
+        for child in gast.iter_child_nodes(node):
+            visit(child)
+    visit(stmt)
+    return found
+
+
+def rename(stmt, mapping):
+    stmt = N.clone(stmt) if not isinstance(stmt, gast.stmt) else stmt
+    for n in gast.walk(stmt):
+        if isinstance(n, gast.Name) and n.id in mapping:
+            n.id = mapping[n.id]
+    return stmt

@@ -1,0 +1,120 @@
+"""The backward's chain-shortening rewrites (s2sgrad/chains.py): each program is checked
+against central differences, and its generated source must show the rewrite applied
+(or, where it must not apply, absent). Most run uncompiled (target="python": the same
+source, no Numba wait); the ODE also runs compiled."""
+import re
+
+import numpy as np
+import pytest
+
+import s2sgrad
+from s2sgrad import Tensor, nn
+from gradcheck import check_grads
+
+
+def ode(x0, a, b):
+    """One carried adjoint (x) and two sinks (a, b): preaccumulated."""
+    x = x0
+    for i in range(60):
+        x = x + 0.01 * (a * x - b * x * x * x)
+    return x * x
+
+
+def oscillator(x0, v0, k):
+    """Two carried adjoints that feed each other: left as it is."""
+    x, v = x0, v0
+    for i in range(30):
+        v = v - 0.05 * k * x
+        x = x + 0.05 * v
+    return x * v
+
+
+def shifted_pairs(x):
+    """d_x[i] and d_x[k] are added to in the inner loop at indices it never changes:
+    promoted. At the last i the inner loop runs zero times and k is out of bounds."""
+    n = x.shape[0]
+    s = 0.0
+    for i in range(n):
+        k = i + 1
+        for j in range(k, n):
+            s += x[k] * x[j] * x[i]
+    return s
+
+
+def pair_energy(pos):
+    """A small Lennard-Jones-like pair loop in float32: promoted accumulators keep the dtype."""
+    e = 0.0
+    for i in range(pos.shape[0]):
+        for j in range(i + 1, pos.shape[0]):
+            d = pos[i, 0] - pos[j, 0]
+            e += 1.0 / (1.0 + d * d)
+    return e
+
+
+def branchy(x0, a):
+    """A branch in the body: not straight-line, so not preaccumulated."""
+    x = x0
+    for i in range(20):
+        if x > 0.0:
+            x = x * a - 0.1
+        else:
+            x = x * 0.5 + 0.2
+    return x
+
+
+def source_of(fn, *args):
+    grad = nn.ForwardValueAndGrad(s2sgrad.jit(fn, target="python"), get_all=True)
+    grad(*[Tensor(a) if isinstance(a, np.ndarray) else a for a in args])
+    return s2sgrad.source(grad)
+
+
+ODE_ARGS = (np.array(0.7), np.array(0.9), np.array(0.4))
+
+
+def test_one_carried_adjoint_is_preaccumulated():
+    grads = check_grads(ode, *ODE_ARGS, target="python", rtol=1e-7, atol=1e-10)
+    src = source_of(ode, *ODE_ARGS)
+    assert "carry_d_x = d_x" in src and "d_x = carry_d_x * d_x" in src
+    assert "d_a = d_a + carry_d_x * part_d_a" in src and "d_b = d_b + carry_d_x * part_d_b" in src
+    compiled = check_grads(ode, *ODE_ARGS, rtol=1e-7, atol=1e-10)
+    for p, c in zip(grads, compiled):
+        np.testing.assert_allclose(c.asnumpy(), p.asnumpy(), rtol=1e-13)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (oscillator, (np.array(0.3), np.array(-0.2), np.array(1.3))),
+    (branchy, (np.array(0.4), np.array(1.1))),
+])
+def test_bodies_that_do_not_qualify_are_left_alone(fn, args):
+    check_grads(fn, *args, target="python", rtol=1e-7, atol=1e-10)
+    assert "carry_" not in source_of(fn, *args)
+
+
+def test_invariant_index_accumulates_in_a_scalar_and_skips_zero_trips():
+    x = np.random.default_rng(0).standard_normal(6)
+    check_grads(shifted_pairs, x, target="python", rtol=1e-7, atol=1e-10)
+    src = source_of(shifted_pairs, x)
+    accs = re.findall(r"(acc_d_x\w*) = \1 \+ ", src)
+    assert len(accs) == 2, src
+    flush = re.search(r"if \(n_loop\d+ > 0\):\n\s+(d_x\[\w+,\] \+= acc_d_x\w*)\n\s+(d_x\[\w+,\] \+= acc_d_x\w*)\n",
+                      src)
+    assert flush, src
+    assert {g.split()[0] for g in flush.groups()} == {"d_x[i,]", "d_x[k,]"}
+    assert {g.split()[-1] for g in flush.groups()} == set(accs)
+
+
+def test_promoted_accumulators_keep_float32():
+    pos = np.random.default_rng(1).standard_normal((5, 1)).astype(np.float32)
+    grads = check_grads(pair_energy, pos, target="python", rtol=2e-3, atol=1e-4)
+    assert grads[0].asnumpy().dtype == np.float32
+    assert "acc_d_pos = float32(0)" in source_of(pair_energy, pos)
+
+
+@pytest.mark.parametrize("fn, args", [
+    (ode, ODE_ARGS),
+    (oscillator, (np.array(0.3), np.array(-0.2), np.array(1.3))),
+    (shifted_pairs, (np.arange(4.0),)),
+])
+def test_no_adjoint_starts_from_zero_only_to_be_added_to(fn, args):
+    src = source_of(fn, *args)
+    assert not re.search(r"(\w+) = float(32|64)\(0\)\n\s*\1 = \1 \+ ", src), src
