@@ -57,9 +57,14 @@ def dtype_of(aval):
     return P.dtype_of(aval) if isinstance(aval, P.AVal) else np.result_type(aval)
 
 
+def is_one(aval):
+    """Whether an operand is the constant 1 (a Python number: constants type as themselves)."""
+    return isinstance(aval, (int, float)) and not isinstance(aval, bool) and aval == 1
+
+
 # Helpers templates call on static values; evaluated while splicing.
 STATIC_HELPERS = {"all_axes_but": all_axes_but, "inverse_permutation": inverse_permutation}
-AVAL_HELPERS = {"dtype_of": dtype_of}
+AVAL_HELPERS = {"dtype_of": dtype_of, "is_one": is_one}
 
 
 STATIC_COMPARE = {"equal": lambda a, b: a == b, "not_equal": lambda a, b: a != b,

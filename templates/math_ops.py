@@ -25,7 +25,10 @@ def mul(z, x, y):
 @adjoint(P.div)
 def div(z, x, y):
     d[x] = unbroadcast(d[z] / y, x)
-    d[y] = unbroadcast(-d[z] * z / y, y)
+    if is_one(x):            # z = 1 / y, so z / y is z * z: no second division
+        d[y] = unbroadcast(-d[z] * z * z, y)
+    else:
+        d[y] = unbroadcast(-d[z] * z / y, y)
 
 
 @adjoint(P.pow)
