@@ -117,14 +117,14 @@ _new_object = object.__new__
 
 def _as_tensor(value, dtype):
     # the hot path of every call: four of these cost more than the compiled W1 program
-    if type(value) is np.ndarray and (value.dtype is dtype or value.dtype == dtype):
-        tensor = _new_object(Tensor)
-        tensor._data = value
-        return tensor
-    for is_device, to_tensor in DEVICE_TENSORS:      # a device result stays on its device
-        if is_device(value):
-            return to_tensor(value, dtype)
-    return Tensor._from_array(np.asarray(value, dtype=dtype))
+    if type(value) is not np.ndarray or not (value.dtype is dtype or value.dtype == dtype):
+        for is_device, to_tensor in DEVICE_TENSORS:      # a device result stays on its device
+            if is_device(value):
+                return to_tensor(value, dtype)
+        value = np.asarray(value, dtype=dtype)          # a scalar result, or another dtype
+    tensor = _new_object(Tensor)
+    tensor._data = value
+    return tensor
 
 
 def _wrapper(aval):
