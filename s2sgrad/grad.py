@@ -3,7 +3,8 @@
 
 The call path is thin: a dict lookup on the arguments' dtypes and shapes, one
 compiled call that runs the forward once and the backward once, and Tensor
-wrapping of the results."""
+wrapping of the results. Once a program has run, its call path unrolled for its
+signature (fastcall.py) is tried first."""
 import numpy as np
 
 from . import __version__
@@ -12,6 +13,7 @@ from . import parameter, state
 from .analyze import analyze
 from .codegen import generate
 from .errors import CompileError, S2SGradError
+from .fastcall import fast_path, run, structure_of, tensor_of
 from .normalize import normalize
 from .parse import SourceLoc
 from .primitives import AVal, aval_of
@@ -21,10 +23,9 @@ from .nn.cell import TrainingFlags
 
 DEFAULT_BACKEND = "cpu"
 # Targets whose data lives on a device (s2sgrad.cuda registers itself on import):
-# target -> call(grad_function, args), which replaces __call__'s host path, and
-# (is_device_value, to_tensor) pairs turning device results into Tensors.
+# target -> call(grad_function, args), which replaces __call__'s host path (and
+# fastcall.DEVICE_TENSORS turns their results into Tensors).
 DEVICE_CALLS = {}
-DEVICE_TENSORS = []
 
 
 def _default_target():
@@ -112,21 +113,6 @@ def _locator(source_lines):
     return locate
 
 
-_new_object = object.__new__
-
-
-def _as_tensor(value, dtype):
-    # the hot path of every call: four of these cost more than the compiled W1 program
-    if type(value) is not np.ndarray or not (value.dtype is dtype or value.dtype == dtype):
-        for is_device, to_tensor in DEVICE_TENSORS:      # a device result stays on its device
-            if is_device(value):
-                return to_tensor(value, dtype)
-        value = np.asarray(value, dtype=dtype)          # a scalar result, or another dtype
-    tensor = _new_object(Tensor)
-    tensor._data = value
-    return tensor
-
-
 def _wrapper(aval):
     """A function turning a compiled result of abstract value `aval` into Tensors."""
     if isinstance(aval, tuple):
@@ -134,7 +120,7 @@ def _wrapper(aval):
         return lambda v: tuple(w(x) for w, x in zip(parts, v))
     if isinstance(aval, AVal):
         dtype = np.dtype(aval.dtype)
-        return lambda v: _as_tensor(v, dtype)
+        return lambda v: tensor_of(v, dtype)
     return lambda v: v
 
 
@@ -154,8 +140,13 @@ class GradFunction:
         self._cache = {}
         self.last = None
         self.training_flags = TrainingFlags(network)
+        self._fast = None            # the last program's unrolled call path (fastcall.py)
 
     def __call__(self, *args):
+        if self._fast is not None:
+            result = self._fast(args)
+            if result is not None:
+                return result
         if self.backend not in ("cpu", "python"):
             compile_stage.get_backend(self.backend)       # imports the target, which registers its call
             if self.backend in DEVICE_CALLS:
@@ -167,21 +158,18 @@ class GradFunction:
         else:
             inputs, sens = args, None
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
-        key = tuple([(a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in arrays]) \
-            + self.training_flags()
+        flags = self.training_flags()
+        key = tuple([(a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in arrays]) + flags
         entry = self._cache.get(key)
         if entry is None or entry.param_epoch != parameter.layout_epoch():
             entry = self._cache[key] = self._build(arrays)
+            entry.fast = fast_path(self, entry, inputs, flags)
         self.last = entry
+        self._fast = entry.fast
         values = entry.arguments(arrays)
         if self.sens_param:
             values.append(self._sens(sens, entry.out_aval))
-        try:
-            result = entry.fn(*values)
-        except Exception as exc:
-            if type(exc).__module__.startswith("numba"):
-                raise entry.compile_error(exc) from None
-            raise
+        result = run(entry, values)
         out, grads, entry.workspace = result[:3]
         if entry.state_params:
             state.write(entry.state_params, result[3])
@@ -198,28 +186,8 @@ class GradFunction:
         entry = Compiled(self.network, arrays, want, self.weights, self.sens_param, self.backend, self.cache)
         entry.param_epoch = parameter.layout_epoch()
         entry.wrap_out = _wrapper(entry.out_aval)
-        entry.structure = self._structure(entry, len(want))
+        entry.structure = structure_of(self, entry, len(want))
         return entry
-
-    def _structure(self, entry, n_inputs):
-        """A function from the compiled gradient tuple to MindSpore's output structure."""
-        dtypes = [np.dtype(d) for d in entry.grad_dtypes]
-        weights = list(zip(self.weights, entry.weight_slots))
-
-        def inputs(grads):
-            return tuple([_as_tensor(grads[i], dtypes[i]) for i in range(n_inputs)])
-
-        def weight_grads(grads):
-            return tuple([Tensor._from_array(np.zeros_like(w._data)) if slot is None
-                          else _as_tensor(grads[slot], dtypes[slot]) for w, slot in weights])
-
-        if self.get_all and self.get_by_list:
-            return lambda grads: (inputs(grads), weight_grads(grads))
-        if self.get_all:
-            return inputs
-        if self.get_by_list:
-            return weight_grads
-        return lambda grads: _as_tensor(grads[0], dtypes[0]) if n_inputs else ()
 
     def _sens(self, sens, aval):
         if isinstance(aval, tuple):

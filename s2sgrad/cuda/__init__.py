@@ -15,6 +15,7 @@ the simulator: NUMBA_ENABLE_CUDASIM=1 set before numba is imported."""
 import importlib
 
 from .. import compile as _compile
+from .. import fastcall as _fastcall
 from .device import SIMULATOR, reset_transfer_stats, transfer_stats
 from .runtime import bind, call, source, as_tensor
 from .transform import ElementLevelError
@@ -22,7 +23,7 @@ from .transform import ElementLevelError
 _grad = importlib.import_module("s2sgrad.grad")    # the module (s2sgrad.grad may name a function)
 _compile.register_backend("cuda", bind)
 _grad.DEVICE_CALLS["cuda"] = call
-_grad.DEVICE_TENSORS.append((lambda v: _is_device(v), as_tensor))
+_fastcall.DEVICE_TENSORS.append((lambda v: _is_device(v), as_tensor))
 
 
 def _is_device(value):

@@ -1,0 +1,121 @@
+"""The call path of one compiled program, written out for its signature.
+
+GradFunction's general path builds a key from every argument, looks the program up,
+then assembles the argument list and the results with loops and closures: about as
+much time as a small compiled program itself (W1). Once a program has run, its
+GradFunction calls this function first: the same checks (the inputs' dtypes and
+shapes, non-Tensor arguments' values, the cells' training flags, the Parameters'
+layout) and the same steps, unrolled for this one signature. Anything it does not
+recognise returns None, and the general path takes over."""
+import numpy as np
+
+from . import parameter
+from .tensor import Tensor
+
+# (is_device_value, to_tensor) pairs turning device results into Tensors (s2sgrad.cuda
+# registers one on import).
+DEVICE_TENSORS = []
+
+
+def fast_path(grad, entry, inputs, flags):
+    """A function args -> result, or None (use the general path) when this signature
+    has something the unrolled path does not handle. inputs: the call's inputs (Tensors
+    or constants); flags: the training flags in the program's key."""
+    lines, env = [], {"Tensor": Tensor, "ndarray": np.ndarray, "EPOCH": parameter._layout_epoch,
+                      "FLAGS": grad.training_flags, "F": flags, "E": entry.param_epoch, "entry": entry,
+                      "run": run, "WRAP": entry.wrap_out, "STRUCTURE": entry.structure}
+    n = len(inputs) + (1 if grad.sens_param else 0)
+    lines.append(f"if len(args) != {n}:\n    return None")
+    values = []
+    for i, x in enumerate(inputs):
+        if type(x) is Tensor and type(x._data) is np.ndarray:
+            env[f"D{i}"], env[f"S{i}"] = x._data.dtype, x._data.shape
+            lines.append(f"x{i} = args[{i}]\n"
+                         f"if type(x{i}) is not Tensor:\n    return None\n"
+                         f"a{i} = x{i}._data\n"
+                         f"if type(a{i}) is not ndarray or a{i}.dtype is not D{i} or a{i}.shape != S{i}:\n"
+                         f"    return None")
+            values.append(f"a{i}" if x._data.ndim else f"a{i}[()]")
+        elif isinstance(x, (bool, int, float, str, type(None))):
+            env[f"T{i}"], env[f"V{i}"] = type(x), x
+            lines.append(f"if type(args[{i}]) is not T{i} or args[{i}] != V{i}:\n    return None")
+        else:
+            return None                           # raw arrays, device values, ...: the general path
+    lines.append("if EPOCH[0] != E or FLAGS() != F:\n    return None")
+    for j, p in enumerate(entry.params):
+        env[f"P{j}"] = p
+        values.append(f"P{j}._data" if p._data.ndim else f"P{j}._data[()]")
+    for j in range(len(entry.consts)):
+        values.append(f"entry.consts[{j}]")
+    values.append("*entry.workspace")
+    if grad.sens_param:
+        env["SENS"], env["OUT"] = grad._sens, entry.out_aval
+        values.append(f"SENS(args[{n - 1}], OUT)")
+    lines.append(f"result = run(entry, ({', '.join(values)},))")
+    lines.append("entry.workspace = result[2]")
+    if entry.state_params:
+        from . import state
+        env["write"], env["STATE"] = state.write, entry.state_params
+        lines.append("write(STATE, result[3])")
+    lines.append("return WRAP(result[0]), STRUCTURE(result[1])")
+    body = "\n".join("    " + line for text in lines for line in text.split("\n"))
+    exec(compile(f"def fast(args):\n{body}\n", "<s2sgrad call path>", "exec"), env)
+    return env["fast"]
+
+
+def structure_of(grad, entry, n_inputs):
+    """A function from the compiled gradient tuple to MindSpore's output structure:
+    (input grads), (weight grads), both, or the first input's grad alone."""
+    env = {"T": tensor_of, "zeros": zero_tensor}
+    inputs = []
+    for i in range(n_inputs):
+        env[f"G{i}"] = np.dtype(entry.grad_dtypes[i])
+        inputs.append(f"T(g[{i}], G{i})")
+    weights = []
+    for j, (w, slot) in enumerate(zip(grad.weights, entry.weight_slots)):
+        if slot is None:                       # not a Parameter of the network, or frozen
+            env[f"W{j}"] = w
+            weights.append(f"zeros(W{j})")
+        else:
+            env[f"G{slot}"] = np.dtype(entry.grad_dtypes[slot])
+            weights.append(f"T(g[{slot}], G{slot})")
+    tuple_of = lambda items: f"({', '.join(items)}{',' if len(items) == 1 else ''})"
+    if grad.get_all and grad.get_by_list:
+        expr = f"({tuple_of(inputs)}, {tuple_of(weights)})"
+    elif grad.get_all:
+        expr = tuple_of(inputs)
+    elif grad.get_by_list:
+        expr = tuple_of(weights)
+    else:
+        expr = inputs[0] if inputs else "()"
+    exec(compile(f"def structure(g):\n    return {expr}\n", "<s2sgrad gradient structure>", "exec"), env)
+    return env["structure"]
+
+
+def tensor_of(value, dtype):
+    """A compiled result as a Tensor of the gradient's dtype (a scalar comes back as a float)."""
+    if type(value) is not np.ndarray or not (value.dtype is dtype or value.dtype == dtype):
+        for is_device, to_tensor in DEVICE_TENSORS:      # a device result stays on its device
+            if is_device(value):
+                return to_tensor(value, dtype)
+        value = np.asarray(value, dtype=dtype)
+    tensor = _new_object(Tensor)
+    tensor._data = value
+    return tensor
+
+
+def zero_tensor(weight):
+    return Tensor._from_array(np.zeros_like(weight._data))
+
+
+_new_object = object.__new__
+
+
+def run(entry, values):
+    """The compiled call; Numba's errors become a CompileError that names the user's line."""
+    try:
+        return entry.fn(*values)
+    except Exception as exc:
+        if type(exc).__module__.startswith("numba"):
+            raise entry.compile_error(exc) from None
+        raise
