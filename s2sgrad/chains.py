@@ -33,12 +33,14 @@ def shorten(body, adjoints, avals):
 
 
 class Names:
-    """Fresh names that collide with nothing in the function."""
+    """Fresh names that collide with nothing in the function (walked only when one is needed)."""
 
     def __init__(self, body):
-        self.used = {n.id for s in body for n in gast.walk(s) if isinstance(n, gast.Name)}
+        self.body, self.used = body, None
 
     def fresh(self, base):
+        if self.used is None:
+            self.used = {n.id for s in self.body for n in gast.walk(s) if isinstance(n, gast.Name)}
         name, i = base, 0
         while name in self.used:
             i += 1
@@ -172,32 +174,45 @@ def trips_of(loop):
 
 def element_index(target, avals, invariant):
     """Whether `d[i, j]` names one element by loop-invariant integers."""
+    if not element_shaped(target, avals):
+        return False
+    index = target.slice.elts if isinstance(target.slice, gast.Tuple) else [target.slice]
+    for e in index:
+        if isinstance(e, gast.Name):
+            i = avals.get(e.id)
+            if not (e.id in invariant and isinstance(i, P.AVal) and i.ndim == 0
+                    and np.issubdtype(i.dtype, np.integer)):
+                return False
+    return True
+
+
+def element_shaped(target, avals):
+    """Whether `d[...]` indexes a float array with one name or integer per axis."""
     aval = avals.get(target.value.id)
     index = target.slice.elts if isinstance(target.slice, gast.Tuple) else [target.slice]
     if not isinstance(aval, P.AVal) or len(index) != aval.ndim or not np.issubdtype(aval.dtype, np.floating):
         return False
-    for e in index:
-        if isinstance(e, gast.Name):
-            i = avals.get(e.id)
-            if e.id in invariant and isinstance(i, P.AVal) and i.ndim == 0 and np.issubdtype(i.dtype, np.integer):
-                continue
-        elif isinstance(e, gast.Constant) and isinstance(e.value, int) and not isinstance(e.value, bool):
-            continue
-        return False
-    return True
+    return all(isinstance(e, gast.Name) or isinstance(e, gast.Constant) and isinstance(e.value, int)
+               and not isinstance(e.value, bool) for e in index)
+
+
+def adds_into_adjoint(stmt, adjoints):
+    return (isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add)
+            and isinstance(stmt.target, gast.Subscript) and isinstance(stmt.target.value, gast.Name)
+            and stmt.target.value.id in adjoints)
 
 
 def promote_in_loop(loop, adjoints, avals, names):
     trips = trips_of(loop)
-    if trips is None:
-        return [loop]
+    if trips is None or not any(adds_into_adjoint(s, adjoints) and element_shaped(s.target, avals)
+                                for s in loop.body):
+        return [loop]                       # (the cheap test first: most loops have no such site)
     written = assigned(loop.body) | {loop.target.id}
     invariant = {n for s in loop.body for n in names_in(s)} - written
     # an adjoint array the loop only ever adds into (`d[...] += e`) may take its sums in any order
     added, other = {}, set()
     for s in loop.body:
-        if (isinstance(s, gast.AugAssign) and isinstance(s.op, gast.Add) and isinstance(s.target, gast.Subscript)
-                and isinstance(s.target.value, gast.Name) and s.target.value.id in adjoints):
+        if adds_into_adjoint(s, adjoints):
             added.setdefault(s.target.value.id, []).append(s)
             other |= names_in(s.target.slice) | names_in(s.value)
         else:
