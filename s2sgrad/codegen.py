@@ -87,8 +87,10 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
     out_aval = fwd_lower.typer.type_expr(ret.value) if not isinstance(ret.value, gast.Constant) else None
     residuals = backward.residuals
     new_state = [N.tuple_([N.name(s) for s in state])] if state else []
-    fwd_ret = N.ret(N.tuple_([typed_constants(ret.value), N.tuple_([N.name(r) for r in residuals])]
-                             + new_state))
+    out_node = typed_constants(ret.value)
+    if backward.restored:       # the backward writes old elements back into arrays an output may share
+        out_node = copied_arrays(out_node, fwd_lower)
+    fwd_ret = N.ret(N.tuple_([out_node, N.tuple_([N.name(r) for r in residuals])] + new_state))
     fwd_ret.lineno = ret.lineno
     unpack = []
     if len(residuals) == 1:
@@ -138,6 +140,18 @@ def typed_constants(node):
     if isinstance(node, gast.Constant) and isinstance(node.value, np.generic):
         dtype = node.value.dtype
         return N.call("bool_" if dtype == np.bool_ else dtype.name, N.const(node.value.item()))
+    return node
+
+
+def copied_arrays(node, lowerer):
+    """The output with every array it names copied: the caller's result must not change when
+    the backward restores the elements the forward overwrote."""
+    if isinstance(node, gast.Tuple):
+        return N.tuple_([copied_arrays(e, lowerer) for e in node.elts])
+    if isinstance(node, gast.Name):
+        aval = lowerer.typer.type_expr(node)
+        if isinstance(aval, P.AVal) and aval.ndim > 0:
+            return N.call("copy", node)
     return node
 
 

@@ -121,6 +121,7 @@ class Backward:
     grads: list          # one expression per differentiated argument
     residuals: list      # forward names the backward reads at top level
     workspace: list      # (tape name, dtype) of scalar tapes: buffers reused from call to call
+    restored: set        # arrays whose overwritten elements the backward writes back in place
 
 
 class Reverser:
@@ -535,7 +536,8 @@ class Taper:
             tape_names += [tape, tape + "_n"] if scalar else [tape]
         order = list(rev.forward_names_in_order())
         residuals = [n for n in order if n in residuals] + tape_names
-        return Backward(forward, backward, lowered_grads, residuals, self.workspace)
+        return Backward(forward, backward, lowered_grads, residuals, self.workspace,
+                        {write.value.args[0].id for write, _, _ in self.restores})
 
     def prologue(self, block):
         rev = self.rev

@@ -452,8 +452,18 @@ def el_iir(x, a):
     return y
 
 
+# 35. an array the loop overwrites in place is also an output: the backward writes the
+# old rows back for its own use, which must not reach the caller's result
+def el_rescaled_rows_output(x):
+    y = x.copy()
+    for i in range(x.shape[0]):
+        y[i] = y[i] * np.tanh(x[i])
+    return x[0, 0] + 0.5, y
+
+
 CASES = [
     Case("el_lennard_jones", el_lennard_jones, lj_positions, el_lennard_jones_ag),
+    Case("el_rescaled_rows_output", el_rescaled_rows_output, lambda: (rng(45).standard_normal((2, 3)),)),
     Case("el_euler_trajectory", el_euler_trajectory, lambda: (np.array([0.8]), np.array([0.7]))),
     Case("el_euler_oscillator", el_euler_oscillator, lambda: (np.array([1.0, -0.3]), np.array([2.0, 0.3])),
          el_euler_oscillator_ag),
