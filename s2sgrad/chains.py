@@ -10,7 +10,9 @@ latency, not throughput. Three rewrites, each valid because adjoints are linear:
    load round trip through memory leaves the chain.
 3. preaccumulate: a straight-line scalar loop body that carries one adjoint s runs with
    s = 1 (off the chain: nothing in it waits for the previous iteration), then scales
-   the results by the carried value: s costs one multiply per iteration.
+   the results by the carried value: s costs one multiply per iteration. With k carried
+   adjoints (k <= 2) the body's adjoint statements run k times, once per unit seed, and
+   each carried adjoint costs k multiplies and k - 1 adds.
 
 Rounding differs from the unrewritten code in the last bits (sums are reassociated); a
 zero gradient may come out as -0.0."""
@@ -273,10 +275,13 @@ def degree(node, adjoints):
     return 0 if not (names_in(node) & adjoints) else None
 
 
+MAX_CARRIED = 2      # the body runs once per carried adjoint; measured to pay for 2 (a Van der Pol loop)
+
+
 def carried_state(body, adjoints):
-    """(state, sinks) of a straight-line body, or None when it cannot be preaccumulated:
-    the one carried adjoint that feeds others, and the carried adjoints that are only
-    added into (`s = s + e`)."""
+    """(states, sinks) of a straight-line body, or None when it cannot be preaccumulated:
+    the carried adjoints that feed others, and the carried adjoints that are only added
+    into (`s = s + e`)."""
     written, carried = set(), []
     for stmt in body:
         a = simple_assign(stmt)
@@ -295,10 +300,10 @@ def carried_state(body, adjoints):
         written.add(target)
     sinks = [s for s in carried if s in written and all(
         accumulation(stmt, s) is not None for stmt in body if mentions(stmt, s))]
-    state = [s for s in carried if s not in sinks]
-    if len(state) != 1 or state[0] not in written:
+    states = [s for s in carried if s not in sinks]
+    if not 1 <= len(states) <= MAX_CARRIED or any(s not in written for s in states):
         return None
-    return state[0], sinks
+    return states, sinks
 
 
 def preaccumulate(stmts, function_body, adjoints, avals, names):
@@ -312,33 +317,57 @@ def preaccumulate(stmts, function_body, adjoints, avals, names):
 
 
 def rewrite_body(loop, function_body, adjoints, avals, names):
+    """Run the body's adjoint statements once per carried adjoint s_m, with s_m = 1 and the
+    others 0 (copy m: its names renamed, except in copy 0), then combine the columns with
+    the carried values: s_i = sum_m carry_m * s_i(copy m), sink += sum_m carry_m * part(copy m)."""
     found = carried_state(loop.body, adjoints)
     if found is None:
         return
-    state, sinks = found
-    dtypes = {scalar_dtype(v, avals) for v in [state, *sinks]}
+    states, sinks = found
+    dtypes = {scalar_dtype(v, avals) for v in [*states, *sinks]}
     if len(dtypes) != 1 or None in dtypes:
         return
     (dtype,) = dtypes
     # adjoints local to the body must not be read after it: they will hold seeded values
-    locals_ = (assigned(loop.body) & adjoints) - {state, *sinks}
+    locals_ = (assigned(loop.body) & adjoints) - {*states, *sinks}
     outside = set()
     for s in function_body:
         if s is not loop:
             outside |= names_in(s) if not contains(s, loop) else names_outside(s, loop)
     if locals_ & outside:
         return
-    carry = names.fresh(f"carry_{state}")
-    partial = {s: names.fresh(f"part_{s}") for s in sinks}
-    for v in [carry, *partial.values()]:
+    carries = [names.fresh(f"carry_{s}") for s in states]
+    copies = []                      # per copy: name -> its name in that copy
+    for m in range(len(states)):
+        rename_m = {s: names.fresh(f"part_{s}" if m == 0 else f"part_{s}_{m}") for s in sinks}
+        if m:
+            rename_m.update({v: names.fresh(f"{v}_{m}") for v in [*states, *sorted(locals_)]})
+        copies.append(rename_m)
+    for v in carries + [v for c in copies for v in c.values()]:
         avals[v] = P.AVal(np.dtype(dtype), ())
-    head = [N.assign(carry, N.name(state)), N.assign(state, P.dtype_cast(N.const(1.0), dtype))]
-    head += [N.assign(p, P.dtype_cast(N.const(0), dtype)) for p in partial.values()]
-    body = [rename(s, partial) for s in loop.body]
-    tail = [N.assign(s, gast.BinOp(left=N.name(s), op=gast.Add(),
-                                   right=gast.BinOp(left=N.name(carry), op=gast.Mult(), right=N.name(p))))
-            for s, p in partial.items()]
-    tail.append(N.assign(state, gast.BinOp(left=N.name(carry), op=gast.Mult(), right=N.name(state))))
+    head = [N.assign(c, N.name(s)) for c, s in zip(carries, states)]
+    for m, rename_m in enumerate(copies):
+        head += [N.assign(rename_m.get(s, s), P.dtype_cast(N.const(1.0 if j == m else 0), dtype))
+                 for j, s in enumerate(states)]
+        head += [N.assign(rename_m[s], P.dtype_cast(N.const(0), dtype)) for s in sinks]
+    body = []
+    for stmt in loop.body:
+        a = simple_assign(stmt)
+        if a is not None and a[0] in adjoints:
+            versions = [stmt] + [N.clone(stmt) for _ in copies[1:]]      # cloned before any renaming
+            body += [rename(v, rename_m) for v, rename_m in zip(versions, copies)]
+        else:
+            body.append(stmt)
+
+    def combined(v):             # sum over copies of carry_m * (v in copy m)
+        terms = [gast.BinOp(left=N.name(c), op=gast.Mult(), right=N.name(rename_m.get(v, v)))
+                 for c, rename_m in zip(carries, copies)]
+        total = terms[0]
+        for t in terms[1:]:
+            total = gast.BinOp(left=total, op=gast.Add(), right=t)
+        return total
+    tail = [N.assign(s, gast.BinOp(left=N.name(s), op=gast.Add(), right=combined(s))) for s in sinks]
+    tail += [N.assign(s, combined(s)) for s in states]
     loop.body = head + body + tail
 
 

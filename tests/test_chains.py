@@ -21,7 +21,7 @@ def ode(x0, a, b):
 
 
 def oscillator(x0, v0, k):
-    """Two carried adjoints that feed each other: left as it is."""
+    """Two carried adjoints that feed each other: the body runs once per unit seed."""
     x, v = x0, v0
     for i in range(30):
         v = v - 0.05 * k * x
@@ -49,6 +49,14 @@ def pair_energy(pos):
             d = pos[i, 0] - pos[j, 0]
             e += 1.0 / (1.0 + d * d)
     return e
+
+
+def four_states(a0, b0, c0, d0):
+    """Four carried adjoints, more than MAX_CARRIED: left as it is."""
+    a, b, c, d = a0, b0, c0, d0
+    for i in range(40):
+        a, b, c, d = a + 0.01 * b * c, b - 0.01 * a * d, c + 0.01 * d, d - 0.01 * c * a
+    return a * b + c * d
 
 
 def branchy(x0, a):
@@ -81,8 +89,20 @@ def test_one_carried_adjoint_is_preaccumulated():
         np.testing.assert_allclose(c.asnumpy(), p.asnumpy(), rtol=1e-13)
 
 
+def test_two_carried_adjoints_are_preaccumulated_together():
+    args = (np.array(0.3), np.array(-0.2), np.array(1.3))
+    grads = check_grads(oscillator, *args, target="python", rtol=1e-7, atol=1e-10)
+    src = source_of(oscillator, *args)
+    assert "carry_d_x = d_x" in src and "carry_d_v = d_v" in src, src
+    combined = re.findall(r"(d_[xv]) = carry_d_[xv] \* \1 \+ carry_d_[xv] \* \w+\n", src)
+    assert sorted(combined) == ["d_v", "d_x"], src
+    compiled = check_grads(oscillator, *args, rtol=1e-7, atol=1e-10)
+    for p, c in zip(grads, compiled):
+        np.testing.assert_allclose(c.asnumpy(), p.asnumpy(), rtol=1e-13)
+
+
 @pytest.mark.parametrize("fn, args", [
-    (oscillator, (np.array(0.3), np.array(-0.2), np.array(1.3))),
+    (four_states, tuple(np.array(v) for v in (0.3, -0.2, 0.5, 0.1))),
     (branchy, (np.array(0.4), np.array(1.1))),
 ])
 def test_bodies_that_do_not_qualify_are_left_alone(fn, args):
