@@ -21,6 +21,7 @@ import numpy as np
 
 from . import nodes as N
 from . import primitives as P
+from .normalize import names_in
 
 DTYPES = {"float16", "float32", "float64"}
 
@@ -42,22 +43,13 @@ class Names:
 
     def fresh(self, base):
         if self.used is None:
-            self.used = {n.id for s in self.body for n in gast.walk(s) if isinstance(n, gast.Name)}
-        name, i = base, 0
-        while name in self.used:
-            i += 1
-            name = f"{base}_{i}"
-        self.used.add(name)
-        return name
+            self.used = set().union(*map(names_in, self.body))
+        return N.unique(base, self.used)
 
 
 # -- helpers -------------------------------------------------------------------------------
 def mentions(node, name):
     return any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(node))
-
-
-def names_in(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
 
 
 def assigned(stmts):
@@ -391,7 +383,7 @@ def names_outside(stmt, inner):
 
 
 def rename(stmt, mapping):
-    stmt = N.clone(stmt) if not isinstance(stmt, gast.stmt) else stmt
+    """stmt, its names renamed in place."""
     for n in gast.walk(stmt):
         if isinstance(n, gast.Name) and n.id in mapping:
             n.id = mapping[n.id]

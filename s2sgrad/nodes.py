@@ -21,6 +21,16 @@ def clone(node):
     return copy.deepcopy(node)
 
 
+def unique(base, used):
+    """base, or base_1, base_2, ...: the first not in `used`, which it then joins."""
+    name, k = base, 0
+    while name in used:
+        k += 1
+        name = f"{base}_{k}"
+    used.add(name)
+    return name
+
+
 def tuple_(elts, store=False):
     return gast.Tuple(elts=list(elts), ctx=gast.Store() if store else gast.Load())
 

@@ -81,12 +81,7 @@ class NameGen:
             base = "p" + base      # `0.weight` -> `p0_weight`
         if base.startswith("d_"):
             base = "v" + base      # `d_*` names are adjoints
-        name, k = base, 0
-        while name in self.used:
-            k += 1
-            name = f"{base}_{k}"
-        self.used.add(name)
-        return name
+        return N.unique(base, self.used)
 
 
 class Frame:
