@@ -166,6 +166,20 @@ def trips_of(loop):
     return None
 
 
+def ran(loop, written):
+    """A test, true after the loop when it ran at least once; None when the range's bounds
+    may change in the loop. A backward loop runs range(n); a forward loop range(start, stop, step)."""
+    trips = trips_of(loop)
+    if trips is not None:
+        count = N.name(trips)
+    elif isinstance(loop.iter, gast.Call) and getattr(loop.iter.func, "id", None) == "range" \
+            and len(loop.iter.args) == 3 and not set().union(*map(names_in, loop.iter.args)) & written:
+        count = N.call("trip_count", *[N.clone(a) for a in loop.iter.args])
+    else:
+        return None
+    return gast.Compare(left=count, ops=[gast.Gt()], comparators=[N.const(0)])
+
+
 def element_index(target, avals, invariant):
     """Whether `d[i, j]` names one element by loop-invariant integers."""
     if not element_shaped(target, avals):
@@ -197,11 +211,12 @@ def adds_into_adjoint(stmt, adjoints):
 
 
 def promote_in_loop(loop, adjoints, avals, names):
-    trips = trips_of(loop)
-    if trips is None or not any(adds_into_adjoint(s, adjoints) and element_shaped(s.target, avals)
-                                for s in loop.body):
+    if not any(adds_into_adjoint(s, adjoints) and element_shaped(s.target, avals) for s in loop.body):
         return [loop]                       # (the cheap test first: most loops have no such site)
     written = assigned(loop.body) | {loop.target.id}
+    test = ran(loop, written)
+    if test is None:
+        return [loop]
     invariant = {n for s in loop.body for n in names_in(s)} - written
     # an adjoint array the loop only ever adds into (`d[...] += e`) may take its sums in any order
     added, other = {}, set()
@@ -235,8 +250,7 @@ def promote_in_loop(loop, adjoints, avals, names):
         flush.append(gast.AugAssign(target=gast.Subscript(value=N.name(array), slice=N.clone(index),
                                                           ctx=gast.Store()), op=gast.Add(), value=N.name(acc)))
     # after zero trips an invariant index may be out of bounds (i + 1 at the last i): no store
-    guard = gast.If(test=gast.Compare(left=N.name(trips), ops=[gast.Gt()], comparators=[N.const(0)]),
-                    body=flush, orelse=[])
+    guard = gast.If(test=test, body=flush, orelse=[])
     return before + [loop, guard]
 
 

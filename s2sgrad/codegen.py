@@ -9,6 +9,7 @@ import numpy as np
 
 from . import nodes as N
 from . import primitives as P
+from .chains import Names, promote_accumulators
 from .lowering import Lowerer, lower_block
 from .normalize import targets_of
 from .resolve import RESERVED
@@ -83,6 +84,9 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
     them as a third result and value_and_grad as a fourth (see state.py)."""
     fwd_lower = Lowerer(analysis.avals, None, None, analysis.avals)
     fwd_body = lower_block(backward.forward, fwd_lower)
+    if backward.parts:          # loops fused_loops.py moved into the forward add into these
+        fwd_lower.typer.avals.update(backward.parts)
+        fwd_body = promote_accumulators(fwd_body, set(backward.parts), fwd_lower.typer.avals, Names(fwd_body))
     ret = fn.body[-1]
     out_aval = fwd_lower.typer.type_expr(ret.value) if not isinstance(ret.value, gast.Constant) else None
     residuals = backward.residuals

@@ -15,6 +15,10 @@ A checkpointed loop (loops.py) is an outer loop over segments: its forward runs
 untaped and saves only each segment's start (its snapshot), and the reverse of a
 segment first re-runs the segment's forward with tapes that live in the backward.
 
+A top-level loop whose backward only adds one seed's multiples into adjoints from
+outside it (a sum over pairs) moves into the forward (fused_loops.py): the forward
+computes the sums with the seed set to 1, and the backward scales them.
+
 The lowered backward is last rewritten by chains.py, which shortens the dependency
 chains its loops carry from one iteration to the next.
 
@@ -37,6 +41,7 @@ from . import surface
 from .analyze import is_active
 from .chains import shorten
 from .errors import S2SGradError, UnsupportedSyntaxError
+from .fused_loops import fuse_loops
 from .lowering import Lowerer, lower_block
 from .normalize import is_custom, names_in, statements, targets_of
 
@@ -122,6 +127,7 @@ class Backward:
     residuals: list      # forward names the backward reads at top level
     workspace: list      # (tape name, dtype) of scalar tapes: buffers reused from call to call
     restored: set        # arrays whose overwritten elements the backward writes back in place
+    parts: dict = field(default_factory=dict)   # fused_loops.py: part name -> its AVal (forward-computed adjoints)
 
 
 class Reverser:
@@ -508,6 +514,8 @@ class Taper:
         rev = self.rev
         top = rev.top
         backward = self.lower_block(self.prologue(top) + seeds + body, top)
+        adjoints = {adjoint_name(v) for v in rev.contributions} | {"sens"}
+        parts = fuse_loops(rev, backward, adjoints, self.lowerer.typer.avals)
         lowered_grads = []
         for var, g in zip(wrt, grads):
             want = P.dtype_of(self.analysis.avals[var])
@@ -526,7 +534,6 @@ class Taper:
         self.place_preludes()
         forward = self.instrument(top)
         backward[0:0] = self.local_creates
-        adjoints = {adjoint_name(v) for v in rev.contributions} | {"sens"}
         backward = shorten(backward, adjoints, self.lowerer.typer.avals)
         tape_names = []
         for key, tape in self.tapes.items():
@@ -535,9 +542,10 @@ class Taper:
         for _, tape, scalar in self.restores:
             tape_names += [tape, tape + "_n"] if scalar else [tape]
         order = list(rev.forward_names_in_order())
-        residuals = [n for n in order if n in residuals] + tape_names
+        residuals = [n for n in order if n in residuals] + tape_names + parts
         return Backward(forward, backward, lowered_grads, residuals, self.workspace,
-                        {write.value.args[0].id for write, _, _ in self.restores})
+                        {write.value.args[0].id for write, _, _ in self.restores},
+                        {p: self.lowerer.typer.avals[p] for p in parts})
 
     def prologue(self, block):
         rev = self.rev
@@ -811,7 +819,7 @@ class Taper:
                 return out + self.instrument_stmts(block)
             finally:
                 self.plain = False
-        out += self.instrument_stmts(block)
+        out += self.instrument_stmts(block) + getattr(block, "fused", [])
         for (v, bid, kind) in sorted(self.tapes):
             if bid == block.id and kind == "end":
                 out += self.push(v, block, kind)
@@ -827,6 +835,7 @@ class Taper:
                 out.append(new)
             elif isinstance(stmt, (gast.For, gast.While)):
                 (b,) = stmt.blocks
+                out += getattr(stmt, "fused_init", [])
                 out.append(untyped(N.assign(stmt.trips, N.const(0))))
                 body = self.instrument_block(b) + [untyped(N.assign(stmt.trips, gast.BinOp(
                     left=N.name(stmt.trips), op=gast.Add(), right=N.const(1))))]

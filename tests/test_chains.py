@@ -31,7 +31,20 @@ def oscillator(x0, v0, k):
 
 def shifted_pairs(x):
     """d_x[i] and d_x[k] are added to in the inner loop at indices it never changes:
-    promoted. At the last i the inner loop runs zero times and k is out of bounds."""
+    promoted. At the last i the inner loop runs zero times and k is out of bounds. Its
+    backward carries d_s from one iteration to the next, so it stays in the backward."""
+    n = x.shape[0]
+    s = 0.0
+    for i in range(n):
+        k = i + 1
+        for j in range(k, n):
+            s = 0.5 * s + x[k] * x[j] * x[i]
+    return s
+
+
+def summed_shifted_pairs(x):
+    """The same sites in a sum: the loop's backward moves into the forward (fused_loops.py),
+    and the forward's accumulators are promoted, with the same zero-trip guard."""
     n = x.shape[0]
     s = 0.0
     for i in range(n):
@@ -42,7 +55,8 @@ def shifted_pairs(x):
 
 
 def pair_energy(pos):
-    """A small Lennard-Jones-like pair loop in float32: promoted accumulators keep the dtype."""
+    """A small Lennard-Jones-like pair loop in float32: its backward moves into the forward
+    (fused_loops.py), and the promoted accumulators there keep the dtype."""
     e = 0.0
     for i in range(pos.shape[0]):
         for j in range(i + 1, pos.shape[0]):
@@ -123,11 +137,25 @@ def test_invariant_index_accumulates_in_a_scalar_and_skips_zero_trips():
     assert {g.split()[-1] for g in flush.groups()} == set(accs)
 
 
+def test_fused_loop_promotes_its_forward_accumulators_and_skips_zero_trips():
+    x = np.random.default_rng(0).standard_normal(6)
+    check_grads(summed_shifted_pairs, x, target="python", rtol=1e-7, atol=1e-10)
+    check_grads(summed_shifted_pairs, x, rtol=1e-7, atol=1e-10)
+    src = source_of(summed_shifted_pairs, x)
+    accs = re.findall(r"(acc_part_d_x\w*) = \1 \+ ", src)
+    assert len(accs) == 2, src
+    flush = re.search(r"if \(trip_count\(\w+, \w+, 1\) > 0\):\n\s+(part_d_x\[\w+,\] \+= acc_part_d_x\w*)\n"
+                      r"\s+(part_d_x\[\w+,\] \+= acc_part_d_x\w*)\n", src)
+    assert flush, src
+    assert "d_x += d_s * part_d_x" in src, src
+
+
 def test_promoted_accumulators_keep_float32():
     pos = np.random.default_rng(1).standard_normal((5, 1)).astype(np.float32)
     grads = check_grads(pair_energy, pos, target="python", rtol=2e-3, atol=1e-4)
     assert grads[0].asnumpy().dtype == np.float32
-    assert "acc_d_pos = float32(0)" in source_of(pair_energy, pos)
+    src = source_of(pair_energy, pos)
+    assert "acc_part_d_pos = float32(0)" in src and "d_pos += d_e * part_d_pos" in src, src
 
 
 @pytest.mark.parametrize("fn, args", [

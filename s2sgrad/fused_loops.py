@@ -1,0 +1,352 @@
+"""Loops whose backward is one seed times a fixed sum run their adjoint statements in
+the forward.
+
+The backward of a loop like an energy summed over pairs (`e += f(x[i], x[j])`) carries
+nothing from one iteration to the next: each iteration reads the same adjoint (d_e, the
+seed) and only adds into adjoints of values from outside the loop (d_x, the sinks).
+Adjoints are linear, so the whole loop adds d_e * P into d_x, where P is what the same
+statements add with d_e = 1. The forward computes P while it has each iteration's
+values at hand (`part_d_x`, a residual); the backward keeps one statement per sink,
+`d_x += d_e * part_d_x`, instead of running the loop again and recomputing the values.
+
+`fuse_loops` proves this on the lowered backward of each top-level `for` loop by
+abstract interpretation: every adjoint holds its seed, a typed zero, or a value
+computed in the current iteration ("local"). The loop qualifies when
+- one scalar float seed is read (copies of it count as the seed);
+- every adjoint live at a loop head (read before it is assigned in the body) holds the
+  same seed or zero on every iteration;
+- sinks are only added into (`d[i] += e`, `d = d + e`), never read;
+- a nested block's statements (they run before the enclosing block's adjoint statements
+  in the forward, after them in the backward) share no local adjoint with the enclosing
+  block or a sibling;
+- the loop writes no array element and holds no custom-bprop cell or checkpointed loop;
+- every forward value the statements read is assigned once (it holds the same value at
+  the end of its block as when the backward would have read it).
+Reads of the seed and of zeros become typed constants (1 and 0); copies of them vanish.
+Sums are reassociated (the forward adds in forward order), so rounding may differ from
+the unfused backward in the last bits.
+"""
+import gast
+import numpy as np
+
+from . import nodes as N
+from . import primitives as P
+
+SEED, ZERO, LOCAL, MIXED = "seed", "zero", "local", "mixed"
+
+
+class Refused(Exception):
+    pass
+
+
+def fuse_loops(rev, backward, adjoints, avals):
+    """Fuse every qualifying top-level loop; returns the part names (new residuals).
+    backward: the lowered top-level backward (changed in place); rev: the Reverser."""
+    parts = []
+    used = set(rev.forward_names) | {n.id for s in backward for n in gast.walk(s) if isinstance(n, gast.Name)}
+    for pos in range(len(backward) - 1, -1, -1):
+        stmt = backward[pos]
+        if not (isinstance(stmt, gast.For) and hasattr(stmt, "blocks")):
+            continue
+        (block,) = stmt.blocks
+        if block.parent is not rev.top or not isinstance(block.loop, gast.For) or block.checkpoint:
+            continue
+        fuser = Fuser(rev, adjoints, avals)
+        try:
+            fuser.check_forward(block)
+            state = {}
+            fuser.run_loop(stmt.body, block, state)
+            updates, new_parts = fuser.finish(block, state, backward[pos + 1:], used)
+        except Refused:
+            continue
+        backward[pos:pos + 1] = updates
+        parts += new_parts
+    return parts
+
+
+class Fuser:
+    def __init__(self, rev, adjoints, avals):
+        self.rev, self.adjoints, self.avals = rev, adjoints, avals
+        self.code = {}           # forward block id -> adjoint statements appended to it
+        self.seeds = set()
+        self.sinks = set()       # adjoints from outside the loop, only added into
+        self.blocks = []         # blocks interpreted, in order
+
+    # -- the forward: what may not move ------------------------------------------------
+    def check_forward(self, block):
+        from .normalize import is_custom
+        for b in self.rev.blocks:
+            if b.within(block):
+                if b.checkpoint:
+                    raise Refused
+                for s in b.stmts:
+                    if isinstance(s, gast.Expr) or is_custom(s):
+                        raise Refused        # an element write (the backward restores it) or a custom bprop
+
+    # -- abstract interpretation of the backward -------------------------------------------
+    def value(self, state, name):
+        return state.get(name, (SEED, name))
+
+    def run_loop(self, body, block, state):
+        """Interpret a loop body's backward; its code goes at the end of the body's forward."""
+        entry = dict(state)
+        self.blocks.append(block)
+        code = self.code.setdefault(block.id, [])
+        groups = []                              # (written, mentioned) of each nested loop's code
+        self.run_block(body, state, code, groups)
+        written, mentioned = self.locals_of(code)
+        for i, (w, m) in enumerate(groups):
+            if w & mentioned or m & written or any(w & m2 or m & w2 for w2, m2 in groups[i + 1:]):
+                raise Refused                    # nested loops' code runs first in the forward, last in the backward
+        for name in set(state) | set(entry):
+            if self.value(state, name) != self.value(entry, name):
+                if live_at_head(body, name):
+                    raise Refused                # an adjoint carried from one iteration to the next
+                state[name] = (MIXED,)           # after zero trips it still holds its entry value
+
+    def run_block(self, stmts, state, code, groups):
+        """Interpret backward statements in order, appending the forward's code to `code`.
+        A branch's code stays a branch (its test is a forward value, there at the body's end)."""
+        for stmt in stmts:
+            if getattr(stmt, "untyped", False) or hasattr(stmt, "restore"):
+                raise Refused
+            if isinstance(stmt, gast.For) and hasattr(stmt, "blocks"):
+                before = len(self.blocks)
+                self.run_loop(stmt.body, stmt.blocks[0], state)
+                groups.append(self.locals_of([s for b in self.blocks[before:] for s in self.code[b.id]]))
+            elif isinstance(stmt, gast.If) and hasattr(stmt, "blocks"):
+                left, right, then, orelse = dict(state), dict(state), [], []
+                self.run_block(stmt.body, left, then, groups)
+                self.run_block(stmt.orelse, right, orelse, groups)
+                for name in set(left) | set(right):
+                    lv, rv = self.value(left, name), self.value(right, name)
+                    state[name] = lv if lv == rv else (MIXED,)
+                if then or orelse:
+                    branch = gast.If(test=N.clone(stmt.test), body=then or [untyped(gast.Pass())], orelse=orelse)
+                    branch.lineno = getattr(stmt, "lineno", None)
+                    code.append(untyped(branch))
+            else:
+                self.simple(stmt, state, code)
+
+    def locals_of(self, stmts):
+        """(written, mentioned) local adjoints of forward code (sinks are shared: adds commute)."""
+        written, mentioned = set(), set()
+        for s in stmts:
+            for n in gast.walk(s):
+                if isinstance(n, gast.Name) and n.id in self.adjoints and n.id not in self.sinks:
+                    mentioned.add(n.id)
+                    if isinstance(n.ctx, gast.Store):
+                        written.add(n.id)
+        return written, mentioned
+
+    def simple(self, stmt, state, code):
+        """One adjoint statement: track its value; emit it (with constants for the seed and
+        zeros) unless it only copies one."""
+        if isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add):
+            target = stmt.target
+            sink = target.value if isinstance(target, gast.Subscript) else target
+            if not (isinstance(sink, gast.Name) and sink.id in self.adjoints) or sink.id in state:
+                raise Refused
+            self.add_sink(sink.id)
+            code.append(self.emit(stmt, state))
+            return
+        if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)
+                and stmt.targets[0].id in self.adjoints):
+            raise Refused                        # an element overwrite, or a statement of another kind
+        name, value = stmt.targets[0].id, stmt.value
+        if name in self.sinks:
+            raise Refused
+        if (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and isinstance(value.left, gast.Name)
+                and value.left.id == name and name not in state and name not in self.seeds
+                and not any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(value.right))):
+            self.add_sink(name)                  # d = d + e into an adjoint from outside the loop
+            code.append(self.emit(stmt, state))
+            return
+        v = self.constant(value, state)
+        if v is not None:
+            state[name] = v                      # the seed or a zero: reads of name become the constant
+            return
+        code.append(self.emit(stmt, state))
+        state[name] = (LOCAL,)
+
+    def constant(self, node, state):
+        """(SEED, s) or (ZERO, dtype) when node is a copy of one, or a sum of one and zeros."""
+        if isinstance(node, gast.Name) and node.id in self.adjoints and node.id not in self.sinks:
+            v = self.value(state, node.id)
+            return v if v[0] in (SEED, ZERO) else None
+        dtype = zero_dtype(node)
+        if dtype is not None:
+            return ZERO, dtype
+        if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Add):
+            left, right = self.constant(node.left, state), self.constant(node.right, state)
+            if left is not None and right is not None:
+                if left[0] == ZERO and (right[0] == SEED or right == left):
+                    return right
+                if right[0] == ZERO and left[0] == SEED:
+                    return left
+        return None
+
+    def add_sink(self, name):
+        if name in self.seeds:
+            raise Refused
+        self.sinks.add(name)
+
+    def emit(self, stmt, state):
+        """A copy of stmt whose reads of the seed and zeros are typed constants."""
+        fuser = self
+
+        class Constants(gast.NodeTransformer):
+            def visit_Name(self, node):
+                if not isinstance(node.ctx, gast.Load):
+                    return node
+                if node.id in fuser.adjoints:
+                    v = fuser.value(state, node.id)
+                    if node.id in fuser.sinks or v[0] == MIXED or v[0] == SEED and v[1] in fuser.sinks:
+                        raise Refused            # a sink is only added into; a mixed value has no variable
+                    if v[0] == SEED:
+                        fuser.seeds.add(v[1])
+                        return P.dtype_cast(N.const(1.0), fuser.seed_dtype(v[1]))
+                    if v[0] == ZERO:
+                        return P.dtype_cast(N.const(0), v[1])
+                return node
+
+            def visit_Call(self, node):            # a kernel's name is not a value
+                if not isinstance(node.func, gast.Name):
+                    node.func = self.visit(node.func)
+                node.args = [self.visit(a) for a in node.args]
+                node.keywords = [self.visit(k) for k in node.keywords]
+                return node
+        new = N.clone(stmt)
+        if isinstance(new, gast.Assign) and isinstance(new.value, gast.BinOp) and isinstance(new.value.left, gast.Name) \
+                and new.value.left.id in self.sinks and new.value.left.id == new.targets[0].id:
+            new.value.right = Constants().visit(new.value.right)     # d = d + e: the one read of a sink
+        elif isinstance(new, gast.AugAssign):
+            new.value = Constants().visit(new.value)
+            if isinstance(new.target, gast.Subscript):
+                new.target.slice = Constants().visit(new.target.slice)
+        else:
+            new.value = Constants().visit(new.value)
+        new.untyped = True
+        new.lineno = getattr(stmt, "lineno", None)
+        return new
+
+    def stable(self, name, block):
+        """Whether `name` holds, at the end of block's forward, the value block's backward
+        reads: it is assigned once, or it is the index of a loop around block (the same
+        index name may serve several loops)."""
+        homes = self.rev.assigned_in.get(name, ())
+        if len(homes) == 1:
+            return True
+        return all(h.loop is not None and isinstance(h.loop, gast.For) and h.loop.target.id == name for h in homes) \
+            and any(h is b for b in block.ancestors() for h in homes)
+
+    def seed_dtype(self, name):
+        dtype = scalar_float(self.avals.get(name))
+        if dtype is None:
+            raise Refused                        # an array seed would need one run per element
+        return dtype
+
+    # -- the rewrite ----------------------------------------------------------------------
+    def finish(self, block, state, after, used):
+        """The backward statements replacing the loop, and the part names; appends the
+        fused statements to the forward blocks and the parts' zeros before the loop."""
+        rev = self.rev
+        if len(self.seeds) != 1 or not self.sinks:
+            raise Refused
+        (seed,) = self.seeds
+        dtype = self.seed_dtype(seed)
+        for b in self.blocks:
+            for s in self.code[b.id]:
+                for n in gast.walk(s):
+                    if isinstance(n, gast.Name) and n.id in rev.forward_names and not self.stable(n.id, b):
+                        raise Refused            # a loop-carried value: at the block's end it may have changed
+        later = {n.id for s in after for n in gast.walk(s) if isinstance(n, gast.Name)}
+        if any(v != (SEED, name) and name in later for name, v in state.items()):
+            raise Refused                        # an adjoint the loop changed, which the rest of the backward reads
+        inits, updates, parts, mapping = [], [], [], {}
+        for sink in sorted(self.sinks):
+            var = sink[2:] if sink.startswith("d_") else None
+            aval = self.avals.get(var)
+            home = rev.home.get(var)
+            if var not in rev.forward_names or home is not rev.top or len(rev.assigned_in.get(var, ())) != 1 \
+                    or not isinstance(aval, P.AVal) or aval.dtype.name != dtype:
+                raise Refused
+            if var not in rev.arguments and not defined_before(rev.top.stmts, var, block.loop):
+                raise Refused
+            part = N.unique(f"part_{sink}", used)
+            used.add(part)
+            mapping[sink] = part
+            parts.append(part)
+            self.avals[part] = aval
+            zero = P.dtype_cast(N.const(0), dtype) if aval.ndim == 0 else N.call("zeros_like", N.name(var))
+            inits.append(untyped(N.assign(part, zero)))
+            scaled = gast.BinOp(left=N.name(seed), op=gast.Mult(), right=N.name(part))
+            if aval.ndim == 0:
+                updates.append(N.assign(sink, gast.BinOp(left=N.name(sink), op=gast.Add(), right=scaled)))
+            else:
+                updates.append(gast.AugAssign(target=N.name(sink, store=True), op=gast.Add(), value=scaled))
+        for b in self.blocks:
+            b.fused = [rename(s, mapping) for s in self.code[b.id]]
+        block.loop.fused_init = inits
+        for u in updates:
+            u.lineno = getattr(block.loop, "lineno", None)
+        return updates, parts
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def live_at_head(stmts, name):
+    """Whether statements may read `name` before assigning it (a nested block's
+    assignment may not run, so it kills nothing)."""
+    for stmt in stmts:
+        if isinstance(stmt, gast.For):
+            if live_at_head(stmt.body, name):
+                return True
+        elif isinstance(stmt, gast.If):
+            if live_at_head(stmt.body, name) or live_at_head(stmt.orelse, name):
+                return True
+        else:
+            target = stmt.targets[0] if isinstance(stmt, gast.Assign) else getattr(stmt, "target", None)
+            if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(stmt.value)) \
+                    or isinstance(target, gast.Subscript) and any(
+                        isinstance(n, gast.Name) and n.id == name for n in gast.walk(target)) \
+                    or isinstance(stmt, gast.AugAssign) and isinstance(target, gast.Name) and target.id == name:
+                return True
+            if isinstance(target, gast.Name) and target.id == name:
+                return False
+    return False
+
+
+def zero_dtype(node):
+    if (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and len(node.args) == 1
+            and isinstance(node.args[0], gast.Constant) and node.args[0].value == 0
+            and node.func.id in ("float16", "float32", "float64")):
+        return node.func.id
+    return None
+
+
+def scalar_float(aval):
+    if isinstance(aval, P.AVal) and aval.ndim == 0 and np.issubdtype(aval.dtype, np.floating):
+        return aval.dtype.name
+    return None
+
+
+def defined_before(stmts, var, loop):
+    from .normalize import targets_of
+    for s in stmts:
+        if s is loop:
+            return False
+        if not isinstance(s, (gast.If, gast.For, gast.While)) and var in targets_of(s):
+            return True
+    return False
+
+
+def rename(stmt, mapping):
+    for n in gast.walk(stmt):
+        if isinstance(n, gast.Name) and n.id in mapping:
+            n.id = mapping[n.id]
+    return stmt
+
+
+def untyped(stmt):
+    stmt.untyped = True
+    return stmt
