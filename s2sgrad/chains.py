@@ -32,19 +32,22 @@ def shorten(body, adjoints, avals):
     names = Names(body)
     body = fold_zero_inits(body, adjoints, avals)
     body = promote_accumulators(body, adjoints, avals, names)
-    return preaccumulate(body, body, adjoints, avals, names)
+    body = preaccumulate(body, body, adjoints, avals, names)
+    return fold_zero_inits(body, adjoints | names.made, avals)     # the parts preaccumulate starts at 0
 
 
 class Names:
     """Fresh names that collide with nothing in the function (walked only when one is needed)."""
 
     def __init__(self, body):
-        self.body, self.used = body, None
+        self.body, self.used, self.made = body, None, set()
 
     def fresh(self, base):
         if self.used is None:
             self.used = set().union(*map(names_in, self.body))
-        return N.unique(base, self.used)
+        name = N.unique(base, self.used)
+        self.made.add(name)
+        return name
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -316,7 +319,7 @@ def preaccumulate(stmts, function_body, adjoints, avals, names):
     out = []
     for stmt in stmts:
         stmt = recurse(stmt, lambda b: preaccumulate(b, function_body, adjoints, avals, names))
-        if isinstance(stmt, gast.For):
+        if isinstance(stmt, gast.For) and not getattr(stmt, "partials", False):    # fused_loops did it
             rewrite_body(stmt, function_body, adjoints, avals, names)
         out.append(stmt)
     return out

@@ -41,7 +41,7 @@ from . import surface
 from .analyze import is_active
 from .chains import shorten
 from .errors import S2SGradError, UnsupportedSyntaxError
-from .fused_loops import fuse_loops
+from .fused_loops import fuse_loops, tape_partials
 from .lowering import Lowerer, lower_block
 from .normalize import is_custom, names_in, statements, targets_of
 
@@ -516,6 +516,7 @@ class Taper:
         backward = self.lower_block(self.prologue(top) + seeds + body, top)
         adjoints = {adjoint_name(v) for v in rev.contributions} | {"sens"}
         parts = fuse_loops(rev, backward, adjoints, self.lowerer.typer.avals)
+        tape_partials(rev, backward, adjoints, self.lowerer.typer.avals)
         lowered_grads = []
         for var, g in zip(wrt, grads):
             want = P.dtype_of(self.analysis.avals[var])
@@ -819,7 +820,9 @@ class Taper:
                 return out + self.instrument_stmts(block)
             finally:
                 self.plain = False
-        out += self.instrument_stmts(block) + getattr(block, "fused", [])
+        out += self.instrument_stmts(block)
+        if getattr(block, "fused_at", None) is None:
+            out += getattr(block, "fused", [])          # fused_loops.py: code at the body's end
         for (v, bid, kind) in sorted(self.tapes):
             if bid == block.id and kind == "end":
                 out += self.push(v, block, kind)
@@ -828,6 +831,8 @@ class Taper:
     def instrument_stmts(self, block):
         out = []
         for stmt in block.stmts:
+            if stmt is getattr(block, "fused_at", None):
+                out += block.fused                     # fused_loops.tape_partials: before the carried copies
             if isinstance(stmt, gast.If):
                 a, b = stmt.blocks
                 new = gast.If(test=stmt.test, body=self.instrument_block(a), orelse=self.instrument_block(b))

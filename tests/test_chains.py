@@ -13,7 +13,7 @@ from gradcheck import check_grads
 
 
 def ode(x0, a, b):
-    """One carried adjoint (x) and two sinks (a, b): preaccumulated."""
+    """One carried adjoint (x) and two sinks (a, b): preaccumulated, in the forward (fused_loops.py)."""
     x = x0
     for i in range(60):
         x = x + 0.01 * (a * x - b * x * x * x)
@@ -93,11 +93,18 @@ def source_of(fn, *args):
 ODE_ARGS = (np.array(0.7), np.array(0.9), np.array(0.4))
 
 
-def test_one_carried_adjoint_is_preaccumulated():
+def test_one_carried_adjoint_is_preaccumulated_in_the_forward():
+    """fused_loops.tape_partials: the forward runs the body's adjoint statements with d_x = 1
+    and tapes the results; the backward loop only combines them (no recomputation)."""
     grads = check_grads(ode, *ODE_ARGS, target="python", rtol=1e-7, atol=1e-10)
     src = source_of(ode, *ODE_ARGS)
-    assert "carry_d_x = d_x" in src and "d_x = carry_d_x * d_x" in src
-    assert "d_a = d_a + carry_d_x * part_d_a" in src and "d_b = d_b + carry_d_x * part_d_b" in src
+    forward, backward = src.split("def backward")
+    assert "d_x_0 = float64(1.0)" in forward and "tape_d_x_0[tape_d_x_0_n] = d_x_0" in forward, src
+    assert "tape_part_d_a_0[tape_part_d_a_0_n] = part_d_a_0" in forward, src
+    loop = backward[backward.index("for _k"):backward.index("d_x0 = d_x")]
+    assert "carry_d_x = d_x" in loop and "d_x = carry_d_x * d_x_0" in loop, src
+    assert "d_a = d_a + carry_d_x * part_d_a_0" in loop and "d_b = d_b + carry_d_x * part_d_b_0" in loop, src
+    assert " * x" not in loop and "tape_x" not in src, src          # no forward value read or recomputed
     compiled = check_grads(ode, *ODE_ARGS, rtol=1e-7, atol=1e-10)
     for p, c in zip(grads, compiled):
         np.testing.assert_allclose(c.asnumpy(), p.asnumpy(), rtol=1e-13)
