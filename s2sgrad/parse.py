@@ -1,8 +1,10 @@
 """Stage 1, parse: a Python function -> gast tree with the user's file positions,
 fenced against syntax outside the differentiable subset before anything else runs."""
+import ast
 import functools
 import inspect
 import textwrap
+import types
 from dataclasses import dataclass
 
 import gast
@@ -84,12 +86,60 @@ def fence(parsed):
                                      "differentiated code", parsed.loc(top), "list the arguments explicitly")
 
 
+def _code_end(code):
+    """The last line any instruction of `code` (or of a code object nested in it) spans."""
+    end = max((p[1] for p in code.co_positions() if p[1] is not None), default=0)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            end = max(end, _code_end(const))
+    return end
+
+
+def _def_lines(fn, file_lines, start):
+    """The lines of the def starting at file_lines[start], read off fn's code object, or
+    None where that reading might differ from inspect.getblock's. It is taken when the
+    next line that is not blank is code indented no deeper than the def (and so are the
+    comment lines before it: getblock keeps trailing comments indented like the body) and
+    the lines parse on their own."""
+    code = getattr(fn, "__code__", None)
+    if not inspect.isfunction(fn) or not hasattr(code, "co_positions"):
+        return None
+    end = _code_end(code)
+    if not start < end <= len(file_lines):
+        return None
+    head = file_lines[start]
+    depth = len(head) - len(head.lstrip())
+    for line in file_lines[end:]:
+        text = line.lstrip()
+        if text and len(line) - len(text) > depth:
+            return None
+        if text and not text.startswith("#"):
+            break
+    lines = file_lines[start:end]
+    try:
+        ast.parse(textwrap.dedent("".join(lines)))
+    except SyntaxError:
+        return None
+    return lines
+
+
+def source_lines(fn):
+    """inspect.getsourcelines(fn) plus the whole file (inspect.findsource), for a function
+    without tokenizing its file as getblock does (tokenize's first use alone compiles
+    regular expressions for milliseconds); inspect decides where the code object cannot."""
+    file_lines, start = inspect.findsource(fn)
+    lines = _def_lines(fn, file_lines, start)
+    if lines is None:
+        lines = inspect.getblock(file_lines[start:])
+    return lines, start + 1, file_lines
+
+
 @functools.lru_cache(maxsize=None)
 def _parse_code(fn):
     try:
-        lines, first = inspect.getsourcelines(fn)
+        lines, first, file_lines = source_lines(fn)
         filename = inspect.getsourcefile(fn) or "<unknown>"
-        file_lines = inspect.getmodule(fn) and inspect.findsource(fn)[0]
+        file_lines = inspect.getmodule(fn) and file_lines
     except (OSError, TypeError) as exc:
         raise S2SGradError(f"cannot read the source of {getattr(fn, '__qualname__', fn)}: {exc}",
                            hint="define the function in a .py file (not a REPL or python -c)") from None

@@ -23,7 +23,6 @@ the primitive table and the templates.
 """
 import copy
 import functools
-import inspect
 import os
 import textwrap
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from .chains import shorten
 from .errors import S2SGradError, UnsupportedSyntaxError
 from .lowering import Lowerer, lower_block
 from .normalize import is_custom, names_in, statements, targets_of
+from .parse import source_lines
 
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -83,7 +83,7 @@ def template_of(prim_name):
     fn = load_all().get(prim_name)
     if fn is None:
         return None
-    return gast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+    return gast.parse(textwrap.dedent("".join(source_lines(fn)[0]))).body[0]
 
 
 def adjoint_name(var):
