@@ -69,7 +69,7 @@ class Writer:
 def used_kernels(text_nodes):
     names = set()
     for node in text_nodes:
-        for n in gast.walk(node):
+        for n in N.walk(node):
             if isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
                 names.add(n.func.id)
             if isinstance(n, gast.Name) and n.id in RESERVED:
@@ -157,7 +157,7 @@ def copied_arrays(node, lowerer):
 
 def residuals_of(fn, backward_nodes):
     """Forward names the lowered backward reads, in order of definition."""
-    used = {n.id for node in backward_nodes for n in gast.walk(node) if isinstance(n, gast.Name)}
+    used = {n.id for node in backward_nodes for n in N.walk(node) if isinstance(n, gast.Name)}
     order = [a.id for a in fn.args.args] + [t for s in fn.body[:-1] for t in targets_of(s)]
     return [n for n in order if n in used]
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import gast
 
 from .errors import S2SGradError, UnsupportedSyntaxError
+from .nodes import walk
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _refused_kind(node, top):
 def fence(parsed):
     """Raise UnsupportedSyntaxError at the first construct outside the subset."""
     top = parsed.tree
-    for node in gast.walk(top):
+    for node in walk(top):
         refused = _refused_kind(node, top)
         if refused:
             what, hint = refused
@@ -155,7 +156,7 @@ def _parse_code(fn):
                                      _code_loc(fn, filename, lines),
                                      "define the function with `def` at the start of its own lines") from None
     tree = module.body[0]
-    for node in gast.walk(tree):
+    for node in walk(tree):
         if hasattr(node, "lineno") and node.lineno is not None:
             node.lineno += first - 1
             if getattr(node, "end_lineno", None) is not None:
