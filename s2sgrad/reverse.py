@@ -37,7 +37,7 @@ from .chains import shorten
 from .errors import S2SGradError, UnsupportedSyntaxError
 from .lowering import Lowerer, lower_block
 from .normalize import is_custom, names_in, statements, targets_of
-from .parse import source_lines
+from .parse import parse_def
 
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -82,7 +82,10 @@ def template_of(prim_name):
     fn = load_all().get(prim_name)
     if fn is None:
         return None
-    return gast.parse(textwrap.dedent("".join(source_lines(fn)[0]))).body[0]
+    module = parse_def(fn)[3]
+    if isinstance(module, SyntaxError):
+        raise module
+    return module.body[0]
 
 
 def adjoint_name(var):
