@@ -4,12 +4,24 @@ import copy
 import gast
 
 
+def _node(cls, **fields):
+    """cls(**fields) without gast's constructor, which only copies its keywords into the
+    node's dict (the passes build thousands of nodes per program)."""
+    node = cls.__new__(cls)
+    node.__dict__.update(fields)
+    return node
+
+
+def _ctx(store):
+    return _node(gast.Store) if store else _node(gast.Load)
+
+
 def name(id_, store=False):
-    return gast.Name(id=id_, ctx=gast.Store() if store else gast.Load(), annotation=None, type_comment=None)
+    return _node(gast.Name, id=id_, ctx=_ctx(store), annotation=None, type_comment=None)
 
 
 def const(value):
-    return gast.Constant(value=value, kind=None)
+    return _node(gast.Constant, value=value, kind=None)
 
 
 def clone(node):
@@ -74,12 +86,12 @@ def unique(base, used):
 
 
 def tuple_(elts, store=False):
-    return gast.Tuple(elts=list(elts), ctx=gast.Store() if store else gast.Load())
+    return _node(gast.Tuple, elts=list(elts), ctx=_ctx(store))
 
 
 def call(func, *args):
     func = name(func) if isinstance(func, str) else func
-    return gast.Call(func=func, args=list(args), keywords=[])
+    return _node(gast.Call, func=func, args=list(args), keywords=[])
 
 
 def assign(target, value, lineno=None):
@@ -87,22 +99,23 @@ def assign(target, value, lineno=None):
         target = name(target, store=True)
     elif isinstance(target, (list, tuple)):
         target = tuple_([name(t, store=True) for t in target], store=True)
-    node = gast.Assign(targets=[target], value=value, type_comment=None)
+    node = _node(gast.Assign, targets=[target], value=value, type_comment=None)
     if lineno is not None:
         node.lineno = lineno
     return node
 
 
 def ret(value):
-    return gast.Return(value=value)
+    return _node(gast.Return, value=value)
 
 
 def attribute(value, attr):
-    return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+    return _node(gast.Attribute, value=value, attr=attr, ctx=_ctx(False))
 
 
 def subscript(value, index):
-    return gast.Subscript(value=value, slice=index if isinstance(index, gast.AST) else const(index), ctx=gast.Load())
+    return _node(gast.Subscript, value=value, slice=index if isinstance(index, gast.AST) else const(index),
+                 ctx=_ctx(False))
 
 
 def shape_of(var, axis=None):
