@@ -102,24 +102,13 @@ class Writer:
 
 
 def used_kernels(text_nodes):
-    """Names the generated text calls, and reserved names it reads (every node once, in no
-    particular order: the result is a set)."""
     names = set()
-    todo = list(text_nodes)
-    while todo:
-        n = todo.pop()
-        if isinstance(n, gast.Name):
-            if n.id in RESERVED:
+    for node in text_nodes:
+        for n in N.nodes_of(node):
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
+                names.add(n.func.id)
+            if isinstance(n, gast.Name) and n.id in RESERVED:
                 names.add(n.id)
-        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
-            names.add(n.func.id)
-        fields = n.__dict__
-        for field in n._fields:
-            value = fields.get(field)
-            if isinstance(value, list):
-                todo += [v for v in value if isinstance(v, gast.AST)]
-            elif isinstance(value, gast.AST):
-                todo.append(value)
     return names
 
 

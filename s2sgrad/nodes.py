@@ -61,6 +61,21 @@ def _copy(x, memo):
     return y
 
 
+def nodes_of(tree):
+    """list(walk(tree)) for readers that do not change the tree, without a generator (the
+    passes ask for the names in small statements thousands of times per program)."""
+    out = [tree]
+    for node in out:            # the list grows while it is read: breadth-first, as walk
+        fields = node.__dict__
+        for field in node._fields:
+            value = fields.get(field)
+            if isinstance(value, list):
+                out += [v for v in value if isinstance(v, gast.AST)]
+            elif isinstance(value, gast.AST):
+                out.append(value)
+    return out
+
+
 def walk(tree):
     """gast.walk(tree) (breadth-first, fields in order), without ast.iter_child_nodes' generators."""
     todo = [tree]
