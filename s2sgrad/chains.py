@@ -52,16 +52,16 @@ class Names:
 
 # -- helpers -------------------------------------------------------------------------------
 def mentions(node, name):
-    return any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(node))
+    return any(isinstance(n, gast.Name) and n.id == name for n in N.walk(node))
 
 
 def assigned(stmts):
     out = set()
     for s in stmts:
-        for n in gast.walk(s):
+        for n in N.walk(s):
             for t in getattr(n, "targets", [getattr(n, "target", None)]):
                 if t is not None:
-                    out |= {x.id for x in gast.walk(t) if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
+                    out |= {x.id for x in N.walk(t) if isinstance(x, gast.Name) and isinstance(x.ctx, gast.Store)}
     return out
 
 
@@ -381,7 +381,7 @@ def rewrite_body(loop, function_body, adjoints, avals, names):
 
 
 def contains(stmt, inner):
-    return any(n is inner for n in gast.walk(stmt))
+    return any(n is inner for n in N.walk(stmt))
 
 
 def names_outside(stmt, inner):
@@ -401,7 +401,7 @@ def names_outside(stmt, inner):
 
 def rename(stmt, mapping):
     """stmt, its names renamed in place."""
-    for n in gast.walk(stmt):
+    for n in N.walk(stmt):
         if isinstance(n, gast.Name) and n.id in mapping:
             n.id = mapping[n.id]
     return stmt

@@ -6,7 +6,6 @@ plain `if` blocks before resolving, so every later stage sees blocks with one ex
 - `break` sets a flag that ends the loop: `for i in range(...)` with a break becomes
   a `while` over the same index, and `while c:` becomes `while c and not flag:`.
 """
-import copy
 
 import gast
 
@@ -71,7 +70,7 @@ def _not_flag(flag):
 def _locate(nodes, origin):
     """New nodes carry the loop's position, for error messages."""
     for node in nodes:
-        for n in gast.walk(node):
+        for n in N.walk(node):
             if "lineno" in getattr(n, "_attributes", ()) and getattr(n, "lineno", None) is None:
                 gast.copy_location(n, origin)
     return nodes
@@ -107,7 +106,7 @@ def _rewrite_loop(loop, counter):
     index = loop.target.id
     cmp = gast.Compare(left=N.name(index), ops=[gast.Gt() if negative else gast.Lt()], comparators=[stop])
     test = gast.BoolOp(op=gast.And(), values=[cmp, _not_flag(flag)])
-    step_stmt = gast.AugAssign(target=N.name(index, store=True), op=gast.Add(), value=copy.deepcopy(step))
+    step_stmt = gast.AugAssign(target=N.name(index, store=True), op=gast.Add(), value=N.copy_tree(step))
     # the index advances even when the body ends early through `continue`
     new = gast.While(test=test, body=body + [gast.copy_location(step_stmt, loop)], orelse=[])
     start_stmt = gast.copy_location(N.assign(N.name(index, store=True), start), loop)
@@ -126,7 +125,7 @@ def _structure_loops(stmt, counter):
 
 def structure(tree):
     """A copy of a FunctionDef with structured control flow."""
-    tree = copy.deepcopy(tree)
+    tree = N.copy_tree(tree)
     counter = [0]     # per function, so names are deterministic
     tree.body = lift_returns([_structure_loops(s, counter) for s in tree.body])
     return tree

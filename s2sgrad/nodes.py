@@ -4,12 +4,24 @@ import copy
 import gast
 
 
+def _node(cls, **fields):
+    """cls(**fields) without gast's constructor, which only copies its keywords into the
+    node's dict (the passes build thousands of nodes per program)."""
+    node = cls.__new__(cls)
+    node.__dict__.update(fields)
+    return node
+
+
+def _ctx(store):
+    return _node(gast.Store) if store else _node(gast.Load)
+
+
 def name(id_, store=False):
-    return gast.Name(id=id_, ctx=gast.Store() if store else gast.Load(), annotation=None, type_comment=None)
+    return _node(gast.Name, id=id_, ctx=_ctx(store), annotation=None, type_comment=None)
 
 
 def const(value):
-    return gast.Constant(value=value, kind=None)
+    return _node(gast.Constant, value=value, kind=None)
 
 
 def clone(node):
@@ -18,7 +30,64 @@ def clone(node):
         return name(node.id)
     if type(node) is gast.Constant:
         return const(node.value)
-    return copy.deepcopy(node)
+    return copy_tree(node)
+
+
+# Values copy.deepcopy returns as they are.
+_ATOMIC = frozenset({type(None), bool, int, float, complex, str, bytes})
+
+
+def copy_tree(tree):
+    """copy.deepcopy(tree) for a tree of gast nodes and lists (several times faster): the same
+    copy, shared nodes staying shared; any other value inside goes through deepcopy itself."""
+    return _copy(tree, {})
+
+
+def _copy(x, memo):
+    cls = type(x)
+    if cls in _ATOMIC:
+        return x
+    y = memo.get(id(x))
+    if y is not None:
+        return y
+    if cls is list:
+        y = memo[id(x)] = []
+        y.extend([_copy(v, memo) for v in x])
+    elif isinstance(x, gast.AST):
+        y = memo[id(x)] = cls.__new__(cls)    # deepcopy calls cls() (AST.__reduce__), which sets nothing
+        y.__dict__.update({k: _copy(v, memo) for k, v in x.__dict__.items()})
+    else:
+        y = copy.deepcopy(x, memo)
+    return y
+
+
+def nodes_of(tree):
+    """list(walk(tree)) for readers that do not change the tree, without a generator (the
+    passes ask for the names in small statements thousands of times per program)."""
+    out = [tree]
+    for node in out:            # the list grows while it is read: breadth-first, as walk
+        fields = node.__dict__
+        for field in node._fields:
+            value = fields.get(field)
+            if isinstance(value, list):
+                out += [v for v in value if isinstance(v, gast.AST)]
+            elif isinstance(value, gast.AST):
+                out.append(value)
+    return out
+
+
+def walk(tree):
+    """gast.walk(tree) (breadth-first, fields in order), without ast.iter_child_nodes' generators."""
+    todo = [tree]
+    for node in todo:           # the list grows while it is read: breadth-first
+        fields = node.__dict__
+        for field in node._fields:      # read before the node is yielded, as ast.walk does
+            value = fields.get(field)
+            if isinstance(value, list):
+                todo.extend([v for v in value if isinstance(v, gast.AST)])
+            elif isinstance(value, gast.AST):
+                todo.append(value)
+        yield node
 
 
 def unique(base, used):
@@ -32,12 +101,12 @@ def unique(base, used):
 
 
 def tuple_(elts, store=False):
-    return gast.Tuple(elts=list(elts), ctx=gast.Store() if store else gast.Load())
+    return _node(gast.Tuple, elts=list(elts), ctx=_ctx(store))
 
 
 def call(func, *args):
     func = name(func) if isinstance(func, str) else func
-    return gast.Call(func=func, args=list(args), keywords=[])
+    return _node(gast.Call, func=func, args=list(args), keywords=[])
 
 
 def assign(target, value, lineno=None):
@@ -45,22 +114,23 @@ def assign(target, value, lineno=None):
         target = name(target, store=True)
     elif isinstance(target, (list, tuple)):
         target = tuple_([name(t, store=True) for t in target], store=True)
-    node = gast.Assign(targets=[target], value=value, type_comment=None)
+    node = _node(gast.Assign, targets=[target], value=value, type_comment=None)
     if lineno is not None:
         node.lineno = lineno
     return node
 
 
 def ret(value):
-    return gast.Return(value=value)
+    return _node(gast.Return, value=value)
 
 
 def attribute(value, attr):
-    return gast.Attribute(value=value, attr=attr, ctx=gast.Load())
+    return _node(gast.Attribute, value=value, attr=attr, ctx=_ctx(False))
 
 
 def subscript(value, index):
-    return gast.Subscript(value=value, slice=index if isinstance(index, gast.AST) else const(index), ctx=gast.Load())
+    return _node(gast.Subscript, value=value, slice=index if isinstance(index, gast.AST) else const(index),
+                 ctx=_ctx(False))
 
 
 def shape_of(var, axis=None):

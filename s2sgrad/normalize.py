@@ -11,7 +11,7 @@ from .resolve import NameGen
 
 
 def names_in(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in N.nodes_of(node) if isinstance(n, gast.Name)}
 
 
 def is_custom(stmt):
@@ -39,7 +39,7 @@ def normalize(fn, keep=()):
     """Return a new FunctionDef in A-normal form (the input is not changed). `keep`:
     names to keep alive though no output uses them (state updates, see state.py)."""
     names = NameGen()
-    for node in gast.walk(fn):
+    for node in N.walk(fn):
         if isinstance(node, gast.Name):
             names.used.add(node.id)
     body = _block(fn.body[:-1], names)

@@ -7,7 +7,6 @@ to simpler kernel calls. Its adjoint lives in `templates/`. Operators, NumPy cal
 Tensor methods, MindSpore primitives and functional ops all map onto this one set
 (`s2sgrad/lowering.py`), so no pass special-cases an operation.
 """
-import copy
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -669,7 +668,7 @@ def lower_extremum_share(args, attr_nodes, avals, attrs):
     hit = cast_node(N.call("equal", args[0], zk), AVal(np.dtype(np.bool_), shape_of(x)), dtype)
     if not x.ndim or not axes:
         return hit
-    return N.call("div", hit, sum_axes(copy.deepcopy(hit), axes, True))
+    return N.call("div", hit, sum_axes(N.copy_tree(hit), axes, True))
 
 
 def lower_cumsum(args, attr_nodes, avals, attrs):

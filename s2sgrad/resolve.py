@@ -445,7 +445,7 @@ class Resolver:
         frame.env = merged
         returned = None
         if (ret_a is not None or ret_b is not None) and self.loop_depth:
-            where = next((n for n in gast.walk(stmt) if isinstance(n, gast.Return)), stmt)
+            where = next((n for n in N.walk(stmt) if isinstance(n, gast.Return)), stmt)
             raise self.error(UnsupportedSyntaxError, "return inside a loop is not supported", where,
                              "store the result in a variable initialised before the loop, `break`, and return "
                              "after the loop")
@@ -482,7 +482,7 @@ class Resolver:
     def carry(self, body_ast, frame, node):
         """Loop-carried variables: names the body assigns that exist before the loop."""
         assigned = []
-        for n in gast.walk(gast.Module(body=body_ast, type_ignores=[])):
+        for n in N.walk(gast.Module(body=body_ast, type_ignores=[])):
             targets = []
             if isinstance(n, gast.Assign):
                 targets = n.targets
@@ -609,7 +609,7 @@ class Resolver:
                                  "give one: checkpointed(range(n), every=100)")
             every = default_every(len(range(start.obj, stop.obj, step.obj)))
         span = step.obj * every
-        taken = set(frame.env) | {n.id for n in gast.walk(stmt) if isinstance(n, gast.Name)}
+        taken = set(frame.env) | {n.id for n in N.walk(stmt) if isinstance(n, gast.Name)}
         seg = next(f"segment{i or ''}" for i in range(len(taken) + 1) if f"segment{i or ''}" not in taken)
         lo, hi = "__checkpoint_start", "__checkpoint_stop"       # names user code does not use
         frame.env[lo], frame.env[hi] = start, stop
@@ -619,7 +619,7 @@ class Resolver:
                            f"        pass\n").body[0]
         inner = outer.body[0]
         inner.target, inner.body = stmt.target, stmt.body
-        for node in (outer, inner, *gast.walk(outer.iter), *gast.walk(inner.iter)):
+        for node in (outer, inner, *N.walk(outer.iter), *N.walk(inner.iter)):
             gast.copy_location(node, stmt)
         node = self.runtime_for(outer, RangeValue([start, stop, Static(span)]), frame)
         node.checkpoint = True

@@ -25,9 +25,7 @@ chains its loops carry from one iteration to the next.
 The stage knows nothing about individual primitives: everything op-specific is in
 the primitive table and the templates.
 """
-import copy
 import functools
-import inspect
 import os
 import textwrap
 from dataclasses import dataclass, field
@@ -44,6 +42,7 @@ from .errors import S2SGradError, UnsupportedSyntaxError
 from .fused_loops import fuse_loops, tape_partials
 from .lowering import Lowerer, lower_block
 from .normalize import is_custom, names_in, statements, targets_of
+from .parse import parse_def
 
 
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -88,7 +87,10 @@ def template_of(prim_name):
     fn = load_all().get(prim_name)
     if fn is None:
         return None
-    return gast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+    module = parse_def(fn)[3]
+    if isinstance(module, SyntaxError):
+        raise module
+    return module.body[0]
 
 
 def adjoint_name(var):
@@ -337,7 +339,7 @@ class Reverser:
             self.typer.avals[d] = self.analysis.avals[o]
             adj = self.adjoint_of(o)
             out.append(N.assign(d, adj if adj is not None else N.call("zeros_like", N.name(o))))
-        out += [copy.deepcopy(b) for b in c["bprop"]]
+        out += [N.copy_tree(b) for b in c["bprop"]]
         for x, g in zip(c["inputs"], c["grads"]):
             if x is not None and g is not None and x in self.analysis.varied:
                 out += self.contribute(x, g, block)
@@ -739,7 +741,7 @@ class Taper:
 
     def recompute(self, block):
         """The segment's forward with its tapes, lowered: run again before its reverse."""
-        stmts = copy.deepcopy(self.instrument_stmts(block))
+        stmts = N.copy_tree(self.instrument_stmts(block))
         lowerer = Lowerer(self.analysis.avals, None, None, self.analysis.avals)
         return lower_block(stmts, lowerer)
 
@@ -767,7 +769,7 @@ class Taper:
             return None          # an array the program creates may be written after the read
         if not all(self.stable(u, owner, pos) for u in names_in(value) if u in rev.forward_names):
             return None
-        return self.lowerer.statement(copy.deepcopy(stmt)), owner
+        return self.lowerer.statement(N.copy_tree(stmt)), owner
 
     def index_recipe(self, name, owner):
         """i = start + (trips - 1 - k) * step, with k the reverse loop's counter."""
@@ -779,8 +781,8 @@ class Taper:
         k = N.name(self.reverse_counter[owner.id])
         back = gast.BinOp(left=gast.BinOp(left=N.name(loop.trips), op=gast.Sub(), right=N.const(1)),
                           op=gast.Sub(), right=k)
-        value = gast.BinOp(left=copy.deepcopy(start), op=gast.Add(),
-                           right=gast.BinOp(left=back, op=gast.Mult(), right=copy.deepcopy(step)))
+        value = gast.BinOp(left=N.copy_tree(start), op=gast.Add(),
+                           right=gast.BinOp(left=back, op=gast.Mult(), right=N.copy_tree(step)))
         return untyped(N.assign(name, value)), parent
 
     def stable(self, name, block, pos):
@@ -945,7 +947,7 @@ CHEAP = {"add", "sub", "mul", "div", "neg", "square", "pow", "abs", "cast", "get
 
 def assigned_names(stmt):
     """Every name a statement (with nested blocks) assigns."""
-    return {t.id for node in gast.walk(stmt) for t in getattr(node, "targets", [getattr(node, "target", None)])
+    return {t.id for node in N.walk(stmt) for t in getattr(node, "targets", [getattr(node, "target", None)])
             if isinstance(t, gast.Name)}
 
 
