@@ -37,14 +37,15 @@ def shorten(body, adjoints, avals):
 
 
 class Names:
-    """Fresh names that collide with nothing in the function (walked only when one is needed)."""
+    """Fresh names that collide with nothing in the function, nor with `also` (the body is
+    walked only when a name is needed)."""
 
-    def __init__(self, body):
-        self.body, self.used, self.made = body, None, set()
+    def __init__(self, body, also=()):
+        self.body, self.also, self.used, self.made = body, also, None, set()
 
     def fresh(self, base):
         if self.used is None:
-            self.used = set().union(*map(names_in, self.body))
+            self.used = set(self.also).union(*map(names_in, self.body))
         name = N.unique(base, self.used)
         self.made.add(name)
         return name

@@ -38,6 +38,8 @@ import numpy as np
 
 from . import nodes as N
 from . import primitives as P
+from .chains import Names, carried_state, contains, fold_zero_inits, names_outside
+from .normalize import is_custom, targets_of
 
 SEED, ZERO, LOCAL, MIXED = "seed", "zero", "local", "mixed"
 
@@ -49,8 +51,7 @@ class Refused(Exception):
 def fuse_loops(rev, backward, adjoints, avals):
     """Fuse every qualifying top-level loop; returns the part names (new residuals).
     backward: the lowered top-level backward (changed in place); rev: the Reverser."""
-    parts = []
-    used = set(rev.forward_names) | {n.id for s in backward for n in gast.walk(s) if isinstance(n, gast.Name)}
+    parts, names = [], Names(backward, rev.forward_names)
     for pos in range(len(backward) - 1, -1, -1):
         stmt = backward[pos]
         if not (isinstance(stmt, gast.For) and hasattr(stmt, "blocks")):
@@ -63,7 +64,7 @@ def fuse_loops(rev, backward, adjoints, avals):
             fuser.check_forward(block)
             state = {}
             fuser.run_loop(stmt.body, block, state)
-            updates, new_parts = fuser.finish(block, state, backward[pos + 1:], used)
+            updates, new_parts = fuser.finish(block, state, backward[pos + 1:], names)
         except Refused:
             continue
         backward[pos:pos + 1] = updates
@@ -81,7 +82,6 @@ class Fuser:
 
     # -- the forward: what may not move ------------------------------------------------
     def check_forward(self, block):
-        from .normalize import is_custom
         for b in self.rev.blocks:
             if b.within(block):
                 if b.checkpoint:
@@ -139,7 +139,7 @@ class Fuser:
         """(written, mentioned) local adjoints of forward code (sinks are shared: adds commute)."""
         written, mentioned = set(), set()
         for s in stmts:
-            for n in gast.walk(s):
+            for n in N.walk(s):
                 if isinstance(n, gast.Name) and n.id in self.adjoints and n.id not in self.sinks:
                     mentioned.add(n.id)
                     if isinstance(n.ctx, gast.Store):
@@ -165,7 +165,7 @@ class Fuser:
             raise Refused
         if (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and isinstance(value.left, gast.Name)
                 and value.left.id == name and name not in state and name not in self.seeds
-                and not any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(value.right))):
+                and not any(isinstance(n, gast.Name) and n.id == name for n in N.walk(value.right))):
             self.add_sink(name)                  # d = d + e into an adjoint from outside the loop
             code.append(self.emit(stmt, state))
             return
@@ -251,7 +251,7 @@ class Fuser:
         return dtype
 
     # -- the rewrite ----------------------------------------------------------------------
-    def finish(self, block, state, after, used):
+    def finish(self, block, state, after, names):
         """The backward statements replacing the loop, and the part names; appends the
         fused statements to the forward blocks and the parts' zeros before the loop."""
         rev = self.rev
@@ -261,10 +261,10 @@ class Fuser:
         dtype = self.seed_dtype(seed)
         for b in self.blocks:
             for s in self.code[b.id]:
-                for n in gast.walk(s):
+                for n in N.walk(s):
                     if isinstance(n, gast.Name) and n.id in rev.forward_names and not self.stable(n.id, b):
                         raise Refused            # a loop-carried value: at the block's end it may have changed
-        later = {n.id for s in after for n in gast.walk(s) if isinstance(n, gast.Name)}
+        later = {n.id for s in after for n in N.walk(s) if isinstance(n, gast.Name)}
         if any(v != (SEED, name) and name in later for name, v in state.items()):
             raise Refused                        # an adjoint the loop changed, which the rest of the backward reads
         inits, updates, parts, mapping = [], [], [], {}
@@ -277,8 +277,7 @@ class Fuser:
                 raise Refused
             if var not in rev.arguments and not defined_before(rev.top.stmts, var, block.loop):
                 raise Refused
-            part = N.unique(f"part_{sink}", used)
-            used.add(part)
+            part = names.fresh(f"part_{sink}")
             mapping[sink] = part
             parts.append(part)
             self.avals[part] = aval
@@ -310,9 +309,9 @@ def live_at_head(stmts, name):
                 return True
         else:
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) else getattr(stmt, "target", None)
-            if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(stmt.value)) \
+            if any(isinstance(n, gast.Name) and n.id == name for n in N.walk(stmt.value)) \
                     or isinstance(target, gast.Subscript) and any(
-                        isinstance(n, gast.Name) and n.id == name for n in gast.walk(target)) \
+                        isinstance(n, gast.Name) and n.id == name for n in N.walk(target)) \
                     or isinstance(stmt, gast.AugAssign) and isinstance(target, gast.Name) and target.id == name:
                 return True
             if isinstance(target, gast.Name) and target.id == name:
@@ -335,7 +334,6 @@ def scalar_float(aval):
 
 
 def defined_before(stmts, var, loop):
-    from .normalize import targets_of
     for s in stmts:
         if s is loop:
             return False
@@ -345,7 +343,7 @@ def defined_before(stmts, var, loop):
 
 
 def rename(stmt, mapping):
-    for n in gast.walk(stmt):
+    for n in N.walk(stmt):
         if isinstance(n, gast.Name) and n.id in mapping:
             n.id = mapping[n.id]
     return stmt
@@ -370,8 +368,7 @@ def tape_partials(rev, backward, adjoints, avals):
     products per combined value); k = 2 measured no faster (a Van der Pol loop).
     Tapes come from the Taper: the new names are forward names of the loop body that no
     forward statement assigns, so they are taped, not recomputed."""
-    from .chains import carried_state, contains, names_outside
-    used = set(rev.forward_names) | {n.id for s in backward for n in gast.walk(s) if isinstance(n, gast.Name)}
+    names = Names(backward, rev.forward_names)
     for loop in loops_in(backward):
         (block,) = loop.blocks
         if any(b.checkpoint for b in block.ancestors()):
@@ -394,21 +391,21 @@ def tape_partials(rev, backward, adjoints, avals):
         local = {t for s in body for t in [s.targets[0].id]} & adjoints
         outside = set()
         for s in backward:
-            outside |= ({n.id for n in gast.walk(s) if isinstance(n, gast.Name)} if not contains(s, loop)
+            outside |= ({n.id for n in N.walk(s) if isinstance(n, gast.Name)} if not contains(s, loop)
                         else names_outside(s, loop))
         if (local - set(states) - set(sinks)) & outside:
             continue                                 # a body-local adjoint read after the loop
         at = emission_point(block)
         if not reads_available(rev, block, body, adjoints, at):
             continue
-        forward_code, outputs = unit_seed_runs(body, states, sinks, dtype, used, avals)
+        forward_code, outputs = unit_seed_runs(body, states, sinks, dtype, names, avals)
         for name in [o for row in outputs.values() for o in row]:
             rev.define(name, block)
             rev.home[name] = block
             avals[name] = P.AVal(np.dtype(dtype), ())
         block.fused = forward_code
         block.fused_at = block.stmts[at] if at < len(block.stmts) else None
-        loop.body[:] = combination(states, sinks, outputs, used)     # in place: block.lowered is this list
+        loop.body[:] = combination(states, sinks, outputs, names)     # in place: block.lowered is this list
         loop.partials = True                         # chains.preaccumulate leaves it alone
         for s in loop.body:
             s.lineno = getattr(body[0], "lineno", None)
@@ -438,12 +435,11 @@ def reads_available(rev, block, body, adjoints, at):
     """Whether every forward name the body reads has, at the emission point, the value the
     backward reads: assigned once and before it, or carried by this loop (its start value,
     read by the backward too) and reassigned only by the trailing copies."""
-    from .normalize import targets_of
     if any(isinstance(s, (gast.If, gast.For, gast.While, gast.Expr)) for s in block.stmts):
         return False
     trailing = {t for s in block.stmts[at:] for t in targets_of(s)}
     for s in body:
-        for n in gast.walk(s.value):
+        for n in N.walk(s.value):
             if not isinstance(n, gast.Name) or n.id in adjoints or n.id not in rev.forward_names:
                 continue
             homes = rev.assigned_in.get(n.id, ())
@@ -461,15 +457,13 @@ def loop_index(name, homes, block):
         and any(h is b for b in block.ancestors() for h in homes)
 
 
-def unit_seed_runs(body, states, sinks, dtype, used, avals):
+def unit_seed_runs(body, states, sinks, dtype, names, avals):
     """The body's adjoint statements once per unit seed, renamed per run; returns the code
     and {"s_i" or sink: [its value after run m, for each m]}."""
-    from .chains import fold_zero_inits
     made = set()
 
     def fresh(base, like):
-        name = N.unique(base, used)
-        used.add(name)
+        name = names.fresh(base)
         made.add(name)
         avals[name] = avals.get(like)
         return name
@@ -488,9 +482,8 @@ def unit_seed_runs(body, states, sinks, dtype, used, avals):
     return [untyped(s) for s in fold_zero_inits(code, made, avals)], outputs
 
 
-def combination(states, sinks, outputs, used):
-    carries = [N.unique(f"carry_{s}", used) for s in states]
-    used.update(carries)
+def combination(states, sinks, outputs, names):
+    carries = [names.fresh(f"carry_{s}") for s in states]
 
     def combined(v):
         total = None
