@@ -15,9 +15,11 @@ A checkpointed loop (loops.py) is an outer loop over segments: its forward runs
 untaped and saves only each segment's start (its snapshot), and the reverse of a
 segment first re-runs the segment's forward with tapes that live in the backward.
 
-A top-level loop whose backward only adds one seed's multiples into adjoints from
-outside it (a sum over pairs) moves into the forward (fused_loops.py): the forward
-computes the sums with the seed set to 1, and the backward scales them.
+Two kinds of loop do backward work in the forward (fused_loops.py): a top-level loop
+whose backward only adds one seed's multiples into adjoints from outside it (a sum over
+pairs) computes those sums with the seed set to 1, and the backward scales them; a
+straight-line body carrying one scalar adjoint (an ODE step) tapes its local partial
+derivatives, and its backward loop only combines them.
 
 The lowered backward is last rewritten by chains.py, which shortens the dependency
 chains its loops carry from one iteration to the next.
