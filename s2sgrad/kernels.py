@@ -11,6 +11,8 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
+from .blas import gemm
+
 
 def const_like(x, c):
     """`c` as a scalar of x's dtype (x an array or a scalar)."""
@@ -123,33 +125,27 @@ def _row_max(x, i):
     return m
 
 
-# One kernel per transpose combination: with the flags as arguments Numba would
-# compile np.dot for all four layouts at every call site (seconds each).
+# The lowering names the transposes (matmul_nn .. matmul_tt); all of them are one
+# BLAS gemm with the transposes as runtime flags (blas.py), compiled once per
+# operand type rather than np.dot once per layout combination.
 def matmul_nn(x, y):
-    return np.dot(x, y)
+    return gemm(x, y, False, False)
 
 
 def matmul_tn(x, y):
-    return np.dot(x.T, y)
+    return gemm(x, y, True, False)
 
 
 def matmul_nt(x, y):
-    return np.dot(x, y.T)
+    return gemm(x, y, False, True)
 
 
 def matmul_tt(x, y):
-    return np.dot(x.T, y.T)
+    return gemm(x, y, True, True)
 
 
 def matmul(x, y, transpose_a, transpose_b):
-    # Transposes are views (F-ordered), which Numba's BLAS call takes without a copy.
-    if transpose_a and transpose_b:
-        return np.dot(x.T, y.T)
-    if transpose_a:
-        return np.dot(x.T, y)
-    if transpose_b:
-        return np.dot(x, y.T)
-    return np.dot(x, y)
+    return gemm(x, y, transpose_a, transpose_b)
 
 
 # -- reductions and shapes (multi-axis forms are chains of these) -------------
