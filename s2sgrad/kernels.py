@@ -11,6 +11,8 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
+from .blas import gemm
+
 
 def const_like(x, c):
     """`c` as a scalar of x's dtype (x an array or a scalar)."""
@@ -25,6 +27,24 @@ def _const_like_numba(x, c):
     def impl(x, c):
         return cls(c)
     return impl
+
+
+# Allocation in kernels: these three rather than np.empty/np.zeros/np.empty_like,
+# whose Numba implementations are compiled functions of their own (0.1-0.25 s of a
+# first call each); inline_kernels lowers these at the call site.
+
+def _empty(shape, like):
+    """np.empty(shape, like.dtype)."""
+    return np.empty(shape, like.dtype)
+
+
+def _zeros(shape, like):
+    """np.zeros(shape, like.dtype)."""
+    return np.zeros(shape, like.dtype)
+
+
+def _empty_like(x):
+    return np.empty_like(x)
 
 
 # -- elementwise -------------------------------------------------------------
@@ -123,33 +143,27 @@ def _row_max(x, i):
     return m
 
 
-# One kernel per transpose combination: with the flags as arguments Numba would
-# compile np.dot for all four layouts at every call site (seconds each).
+# The lowering names the transposes (matmul_nn .. matmul_tt); all of them are one
+# BLAS gemm with the transposes as runtime flags (blas.py), compiled once per
+# operand type rather than np.dot once per layout combination.
 def matmul_nn(x, y):
-    return np.dot(x, y)
+    return gemm(x, y, False, False)
 
 
 def matmul_tn(x, y):
-    return np.dot(x.T, y)
+    return gemm(x, y, True, False)
 
 
 def matmul_nt(x, y):
-    return np.dot(x, y.T)
+    return gemm(x, y, False, True)
 
 
 def matmul_tt(x, y):
-    return np.dot(x.T, y.T)
+    return gemm(x, y, True, True)
 
 
 def matmul(x, y, transpose_a, transpose_b):
-    # Transposes are views (F-ordered), which Numba's BLAS call takes without a copy.
-    if transpose_a and transpose_b:
-        return np.dot(x.T, y.T)
-    if transpose_a:
-        return np.dot(x.T, y)
-    if transpose_b:
-        return np.dot(x, y.T)
-    return np.dot(x, y)
+    return gemm(x, y, transpose_a, transpose_b)
 
 
 # -- reductions and shapes (multi-axis forms are chains of these) -------------
@@ -207,7 +221,7 @@ def _rows(x):
 
 def softmax(x):
     x2 = _rows(x)
-    out = np.empty_like(x2)
+    out = _empty_like(x2)
     for i in range(x2.shape[0]):
         m = _row_max(x2, i)
         s = 0.0
@@ -222,7 +236,7 @@ def softmax(x):
 
 def log_softmax(x):
     x2 = _rows(x)
-    out = np.empty_like(x2)
+    out = _empty_like(x2)
     for i in range(x2.shape[0]):
         m = _row_max(x2, i)
         s = 0.0
@@ -237,8 +251,8 @@ def log_softmax(x):
 def softmax_cross_entropy(logits, labels):
     """MindSpore's SoftmaxCrossEntropyWithLogits kernel: (loss per row, softmax - labels)."""
     n, c = logits.shape
-    loss = np.empty(n, logits.dtype)
-    backprop = np.empty_like(logits)
+    loss = _empty(n, logits)
+    backprop = _empty_like(logits)
     for i in range(n):
         m = _row_max(logits, i)
         s = 0.0
@@ -257,7 +271,7 @@ def softmax_cross_entropy(logits, labels):
 def sparse_softmax_cross_entropy(logits, labels):
     """Mean loss over the batch and its gradient (softmax - onehot) / N."""
     n, c = logits.shape
-    grad = np.empty_like(logits)
+    grad = _empty_like(logits)
     total = 0.0
     for i in range(n):
         m = _row_max(logits, i)
@@ -394,7 +408,7 @@ def argmin_all(x):
 def max_mid(x):
     """Maximum over axis 1 of a (pre, n, post) array, n >= 1; NaN wins, as in np.max."""
     pre, n, post = x.shape
-    out = np.empty((pre, post), x.dtype)
+    out = _empty((pre, post), x)
     for i in range(pre):
         for k in range(post):
             out[i, k] = x[i, 0, k]
@@ -408,7 +422,7 @@ def max_mid(x):
 
 def min_mid(x):
     pre, n, post = x.shape
-    out = np.empty((pre, post), x.dtype)
+    out = _empty((pre, post), x)
     for i in range(pre):
         for k in range(post):
             out[i, k] = x[i, 0, k]
@@ -463,7 +477,7 @@ def logsumexp_mid(x):
     """log(sum(exp(x))) over axis 1 of a (pre, n, post) float array, shifted by the maximum."""
     pre, n, post = x.shape
     m = max_mid(x)
-    out = np.empty((pre, post), x.dtype)
+    out = _empty((pre, post), x)
     for i in range(pre):
         for k in range(post):
             mk = m[i, k]
@@ -484,8 +498,8 @@ def logsumexp_all(x):
 def cumsum_mid(x, exclusive, reverse):
     """Cumulative sum along axis 1 of a (pre, n, post) array (MindSpore CumSum's flags)."""
     pre, n, post = x.shape
-    out = np.empty((pre, n, post), x.dtype)
-    acc = np.zeros(post, x.dtype)
+    out = _empty((pre, n, post), x)
+    acc = _zeros(post, x)
     for i in range(pre):
         acc[:] = 0
         for t in range(n):
@@ -505,7 +519,7 @@ def cumsum_mid(x, exclusive, reverse):
 def gather_mid(x, indices):
     """x[:, indices, :] of a (pre, n, post) array; negative indices count from the end."""
     pre, n, post = x.shape
-    out = np.empty((pre, indices.size, post), x.dtype)
+    out = _empty((pre, indices.size, post), x)
     for t in range(indices.size):
         j = indices[t]
         if j < 0:
@@ -521,7 +535,7 @@ def gather_mid(x, indices):
 def scatter_add_mid(g, indices, n):
     """The adjoint of gather_mid: zeros (pre, n, post) with g[:, t, :] added at indices[t]."""
     pre, m, post = g.shape
-    out = np.zeros((pre, n, post), g.dtype)
+    out = _zeros((pre, n, post), g)
     for t in range(m):
         j = indices[t]
         if j < 0:
@@ -538,7 +552,7 @@ def slice_mid(x, start, stop):
 
 def unslice_mid(g, n, start):
     """The adjoint of slice_mid: zeros (pre, n, post) holding g at [start, start + len)."""
-    out = np.zeros((g.shape[0], n, g.shape[2]), g.dtype)
+    out = _zeros((g.shape[0], n, g.shape[2]), g)
     out[:, start:start + g.shape[1], :] = g
     return out
 
@@ -551,7 +565,7 @@ def bmm(a, b):
     """Batched matrix product of (B, M, K) and (B, K, N) float arrays: einsum's core."""
     nb, m, k = a.shape
     n = b.shape[2]
-    out = np.empty((nb, m, n), a.dtype)
+    out = _empty((nb, m, n), a)
     if m == 1 and n == 1:
         for i in range(nb):
             s = 0.0
@@ -560,7 +574,7 @@ def bmm(a, b):
             out[i, 0, 0] = s
         return out
     for i in range(nb):
-        out[i] = np.dot(np.ascontiguousarray(a[i]), np.ascontiguousarray(b[i]))
+        out[i] = gemm(a[i], b[i], False, False)     # copies non-contiguous slices, as np.dot did
     return out
 
 
@@ -569,12 +583,15 @@ _OVERLOADED = (const_like, erf, _erf_numba)   # Numba gets these through @overlo
 
 def _make_jitable():
     """Let Numba compile calls to every kernel from generated code, while each stays
-    a plain Python function for the `python` backend and eager calls."""
+    a plain Python function for the `python` backend and eager calls. The kernels in
+    inline_kernels.KERNELS get Numba code lowered at the call site instead."""
     import inspect
     from numba.extending import register_jitable
+    from . import inline_kernels
+    inline = inline_kernels.register(globals())
     for name, fn in list(globals().items()):
         if inspect.isfunction(fn) and fn.__module__ == __name__ and fn not in _OVERLOADED \
-                and not name.startswith("_make") and not name.startswith("_const"):
+                and fn not in inline and not name.startswith("_make") and not name.startswith("_const"):
             register_jitable(fn)
 
 
