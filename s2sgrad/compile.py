@@ -74,7 +74,8 @@ def kernels_fingerprint():
     from . import backend
     digest = hashlib.sha256(numba.__version__.encode())
     modules = {fn.__module__ for fn in backend.NAMESPACE.values() if hasattr(fn, "__module__")}
-    for module in sorted(modules | {"numba.typed.typedlist"}):       # the cpu backend's List
+    # the cpu backend's List, and the code kernels get at their call sites (inline_kernels.py)
+    for module in sorted(modules | {"numba.typed.typedlist", "s2sgrad.blas", "s2sgrad.inline_kernels"}):
         loaded = sys.modules.get(module)
         path = loaded.__file__ if loaded is not None else importlib.util.find_spec(module).origin
         if path and path.endswith(".py"):
