@@ -23,13 +23,15 @@ computed in the current iteration ("local"). The loop qualifies when
 - every adjoint live at a loop head (read before it is assigned in the body) holds the
   same seed or zero on every iteration;
 - sinks are only added into (`d[i] += e`, `d = d + e`), never read;
-- a nested block's statements (they run before the enclosing block's adjoint statements
-  in the forward, after them in the backward) share no local adjoint with the enclosing
-  block or a sibling;
+- a nested loop's statements (in the forward they run inside that loop, before the
+  enclosing body's adjoint statements; in the backward, after them) share no local
+  adjoint with the enclosing body or a sibling loop;
 - the loop writes no array element and holds no custom-bprop cell or checkpointed loop;
-- every forward value the statements read is assigned once (it holds the same value at
-  the end of its block as when the backward would have read it).
-Reads of the seed and of zeros become typed constants (1 and 0); copies of them vanish.
+- every forward value the statements read is assigned once, or is the index of a loop
+  around them (it holds, at the end of its body, the value the backward would read).
+A body's statements go at the end of its forward, in the backward's order; a branch's
+stay a branch there (its test is a forward value). Reads of the seed and of zeros
+become typed constants (1 and 0); copies of them vanish.
 Sums are reassociated (the forward adds in forward order), so rounding may differ from
 the unfused backward in the last bits.
 """
