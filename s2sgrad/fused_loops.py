@@ -390,7 +390,7 @@ def tape_partials(rev, backward, adjoints, avals):
         if len(dtypes) != 1 or None in dtypes:
             continue
         (dtype,) = dtypes
-        local = {t for s in body for t in [s.targets[0].id]} & adjoints
+        local = {s.targets[0].id for s in body} & adjoints
         outside = set()
         for s in backward:
             outside |= ({n.id for n in N.walk(s) if isinstance(n, gast.Name)} if not contains(s, loop)
@@ -407,10 +407,11 @@ def tape_partials(rev, backward, adjoints, avals):
             avals[name] = P.AVal(np.dtype(dtype), ())
         block.fused = forward_code
         block.fused_at = block.stmts[at] if at < len(block.stmts) else None
+        lineno = getattr(body[0], "lineno", None)
         loop.body[:] = combination(states, sinks, outputs, names)     # in place: block.lowered is this list
         loop.partials = True                         # chains.preaccumulate leaves it alone
         for s in loop.body:
-            s.lineno = getattr(body[0], "lineno", None)
+            s.lineno = lineno
 
 
 def loops_in(stmts):
