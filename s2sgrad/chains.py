@@ -340,11 +340,7 @@ def rewrite_body(loop, function_body, adjoints, avals, names):
     (dtype,) = dtypes
     # adjoints local to the body must not be read after it: they will hold seeded values
     locals_ = (assigned(loop.body) & adjoints) - {*states, *sinks}
-    outside = set()
-    for s in function_body:
-        if s is not loop:
-            outside |= names_in(s) if not contains(s, loop) else names_outside(s, loop)
-    if locals_ & outside:
+    if locals_ & names_around(function_body, loop):
         return
     carries = [names.fresh(f"carry_{s}") for s in states]
     copies = []                      # per copy: name -> its name in that copy
@@ -379,6 +375,15 @@ def rewrite_body(loop, function_body, adjoints, avals, names):
     tail = [N.assign(s, gast.BinOp(left=N.name(s), op=gast.Add(), right=combined(s))) for s in sinks]
     tail += [N.assign(s, combined(s)) for s in states]
     loop.body = head + body + tail
+
+
+def names_around(function_body, loop):
+    """Names the function mentions outside `loop` (a statement somewhere in it)."""
+    found = set()
+    for s in function_body:
+        if s is not loop:
+            found |= names_in(s) if not contains(s, loop) else names_outside(s, loop)
+    return found
 
 
 def contains(stmt, inner):

@@ -40,7 +40,9 @@ import numpy as np
 
 from . import nodes as N
 from . import primitives as P
-from .chains import Names, carried_state, contains, fold_zero_inits, names_outside
+from .chains import (Names, accumulation, carried_state, fold_zero_inits, mentions, names_around, rename,
+                     scalar_dtype, zero_of)
+from .nodes import untyped
 from .normalize import is_custom, targets_of
 
 SEED, ZERO, LOCAL, MIXED = "seed", "zero", "local", "mixed"
@@ -165,9 +167,7 @@ class Fuser:
         name, value = stmt.targets[0].id, stmt.value
         if name in self.sinks:
             raise Refused
-        if (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add) and isinstance(value.left, gast.Name)
-                and value.left.id == name and name not in state and name not in self.seeds
-                and not any(isinstance(n, gast.Name) and n.id == name for n in N.walk(value.right))):
+        if accumulation(stmt, name) is not None and name not in state and name not in self.seeds:
             self.add_sink(name)                  # d = d + e into an adjoint from outside the loop
             code.append(self.emit(stmt, state))
             return
@@ -183,7 +183,7 @@ class Fuser:
         if isinstance(node, gast.Name) and node.id in self.adjoints and node.id not in self.sinks:
             v = self.value(state, node.id)
             return v if v[0] in (SEED, ZERO) else None
-        dtype = zero_dtype(node)
+        dtype = zero_of(node)
         if dtype is not None:
             return ZERO, dtype
         if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Add):
@@ -247,7 +247,7 @@ class Fuser:
         return len(homes) == 1 or loop_index(name, homes, block)
 
     def seed_dtype(self, name):
-        dtype = scalar_float(self.avals.get(name))
+        dtype = scalar_dtype(name, self.avals)
         if dtype is None:
             raise Refused                        # an array seed would need one run per element
         return dtype
@@ -311,28 +311,12 @@ def live_at_head(stmts, name):
                 return True
         else:
             target = stmt.targets[0] if isinstance(stmt, gast.Assign) else getattr(stmt, "target", None)
-            if any(isinstance(n, gast.Name) and n.id == name for n in N.walk(stmt.value)) \
-                    or isinstance(target, gast.Subscript) and any(
-                        isinstance(n, gast.Name) and n.id == name for n in N.walk(target)) \
+            if mentions(stmt.value, name) or isinstance(target, gast.Subscript) and mentions(target, name) \
                     or isinstance(stmt, gast.AugAssign) and isinstance(target, gast.Name) and target.id == name:
                 return True
             if isinstance(target, gast.Name) and target.id == name:
                 return False
     return False
-
-
-def zero_dtype(node):
-    if (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and len(node.args) == 1
-            and isinstance(node.args[0], gast.Constant) and node.args[0].value == 0
-            and node.func.id in ("float16", "float32", "float64")):
-        return node.func.id
-    return None
-
-
-def scalar_float(aval):
-    if isinstance(aval, P.AVal) and aval.ndim == 0 and np.issubdtype(aval.dtype, np.floating):
-        return aval.dtype.name
-    return None
 
 
 def defined_before(stmts, var, loop):
@@ -342,18 +326,6 @@ def defined_before(stmts, var, loop):
         if not isinstance(s, (gast.If, gast.For, gast.While)) and var in targets_of(s):
             return True
     return False
-
-
-def rename(stmt, mapping):
-    for n in N.walk(stmt):
-        if isinstance(n, gast.Name) and n.id in mapping:
-            n.id = mapping[n.id]
-    return stmt
-
-
-def untyped(stmt):
-    stmt.untyped = True
-    return stmt
 
 
 # -- 2. partial derivatives taped by the forward ---------------------------------------------
@@ -386,16 +358,12 @@ def tape_partials(rev, backward, adjoints, avals):
         if len(states) != 1:
             continue            # two states: the forward runs the body twice, and tapes 2 * (2 + sinks)
                                 # values per step; measured no faster than chains' preaccumulation
-        dtypes = {scalar_float(avals.get(v)) for v in [*states, *sinks]}
+        dtypes = {scalar_dtype(v, avals) for v in [*states, *sinks]}
         if len(dtypes) != 1 or None in dtypes:
             continue
         (dtype,) = dtypes
         local = {s.targets[0].id for s in body} & adjoints
-        outside = set()
-        for s in backward:
-            outside |= ({n.id for n in N.walk(s) if isinstance(n, gast.Name)} if not contains(s, loop)
-                        else names_outside(s, loop))
-        if (local - set(states) - set(sinks)) & outside:
+        if (local - set(states) - set(sinks)) & names_around(backward, loop):
             continue                                 # a body-local adjoint read after the loop
         at = emission_point(block)
         if not reads_available(rev, block, body, adjoints, at):

@@ -152,3 +152,9 @@ def function(fname, args, body):
         args=gast.arguments(args=[name(a, store=False) for a in args], posonlyargs=[], vararg=None,
                             kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]),
         body=list(body), decorator_list=[], returns=None, type_comment=None, type_params=[])
+
+
+def untyped(stmt):
+    """Tape, counter and other generated statements: emitted as they are, never typed or lowered."""
+    stmt.untyped = True
+    return stmt

@@ -43,6 +43,7 @@ from .chains import shorten
 from .errors import S2SGradError, UnsupportedSyntaxError
 from .fused_loops import fuse_loops, tape_partials
 from .lowering import Lowerer, lower_block
+from .nodes import untyped
 from .normalize import is_custom, names_in, statements, targets_of
 from .parse import parse_def
 
@@ -951,9 +952,3 @@ def assigned_names(stmt):
     """Every name a statement (with nested blocks) assigns."""
     return {t.id for node in N.walk(stmt) for t in getattr(node, "targets", [getattr(node, "target", None)])
             if isinstance(t, gast.Name)}
-
-
-def untyped(stmt):
-    """Tape and counter statements: emitted as they are, never typed or lowered."""
-    stmt.untyped = True
-    return stmt
