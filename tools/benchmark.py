@@ -34,10 +34,13 @@ WORKER = os.path.join(HERE, "bench", "worker.py")
 CANDIDATES = [sys.executable, "/tmp/benchvenv/bin/python", "/tmp/msvenv/bin/python"]
 
 # group -> (implementation keys it runs, module a peer interpreter must import, env var naming it)
+# A VARIANT is a second form of a peer that only some workloads have: its rows appear only there.
+VARIANTS = {"torch_loop"}
 GROUPS = {
     "native": (["numba_grad", "s2sgrad", "numba_primal"], None, None),
     "jax": (["numba_grad", "s2sgrad", "jax"], "jax", "S2SGRAD_BENCH_JAX_PYTHON"),
     "torch": (["numba_grad", "s2sgrad", "torch"], "torch", "S2SGRAD_BENCH_TORCH_PYTHON"),
+    "torch_loop": (["numba_grad", "s2sgrad", "torch_loop"], "torch", "S2SGRAD_BENCH_TORCH_PYTHON"),
     "tangent": (["numba_grad", "s2sgrad", "tangent"], "tangent", "S2SGRAD_BENCH_TANGENT_PYTHON"),
     "mindspore_pynative": (["numba_grad", "s2sgrad", "mindspore_pynative"], "mindspore",
                            "S2SGRAD_BENCH_MINDSPORE_PYTHON"),
@@ -157,12 +160,15 @@ def table_rows(report):
     rows = []
     for w in report["workloads"]:
         for gname, group in report["groups"].items():
+            variant_missing = gname in VARIANTS and w in MODULES and not _has_impl(w, GROUPS[gname][0][-1])
             if "unavailable" in group:
-                if gname != "native" and w in MODULES:
+                if gname != "native" and w in MODULES and not variant_missing:
                     key = GROUPS[gname][0][-1]
                     rows.append(dict(workload=w, label=LABELS[key], group=gname, status=group["unavailable"]))
                 continue
             res = group.get("workloads", {}).get(w)
+            if variant_missing:
+                continue
             if res is None and gname != "native" and not _has_impl(w, GROUPS[gname][0][-1]):
                 rows.append(dict(workload=w, label=LABELS[GROUPS[gname][0][-1]], group=gname,
                                  status="no implementation in tools/bench"))

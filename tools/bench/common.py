@@ -19,6 +19,7 @@ LABELS = {
     "numba_primal": "hand-written Numba primal",
     "jax": "JAX jit",
     "torch": "PyTorch eager",
+    "torch_loop": "PyTorch eager",
     "tangent": "tangent-ad",
     "mindspore_pynative": "MindSpore PYNATIVE",
     "mindspore_graph": "MindSpore GRAPH_MODE",

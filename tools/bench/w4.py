@@ -111,6 +111,27 @@ def impl_torch(data):
     return Impl(call, lambda r: (r[0], [r[1]]), note="vectorised pairs")
 
 
+def impl_torch_loop(data):
+    """The workload as written, a Python loop over the pairs, given PyTorch's best form of
+    it: one 3-vector difference per pair instead of three scalar ones."""
+    import torch
+    n = len(data["pos"])
+    pos = torch.tensor(data["pos"], requires_grad=True)
+
+    def call():
+        pos.grad = None
+        rows = pos.unbind(0)
+        e = torch.zeros((), dtype=pos.dtype)
+        for i in range(n):
+            for j in range(i + 1, n):
+                d = rows[i] - rows[j]
+                s6 = (SIGMA * SIGMA / (d * d).sum()) ** 3
+                e = e + 4.0 * EPS * (s6 * s6 - s6)
+        e.backward()
+        return e.detach(), pos.grad
+    return Impl(call, lambda r: (r[0], [r[1]]), note="pair loop in Python")
+
+
 def impl_tangent(data):
     import tangent
     dloss = tangent.grad(lj_energy, wrt=(0,))
