@@ -144,6 +144,8 @@ def load(source, backend="cpu", cache=True):
 
 def _bind_cpu(module, source, cache):
     import numba
+    from .heap import keep_freed_memory
+    keep_freed_memory()                   # temporaries reuse heap memory, not fresh pages
     if hasattr(module, "List"):           # array tapes: numba's typed list (backend.List is Python's)
         from numba.typed import List
         module.List = List
