@@ -42,6 +42,7 @@ from .analyze import is_active
 from .chains import shorten
 from .errors import S2SGradError, UnsupportedSyntaxError
 from .fused_loops import fuse_loops, tape_partials
+from .stacked_products import stack_products
 from .lowering import Lowerer, lower_block
 from .nodes import untyped
 from .normalize import is_custom, names_in, statements, targets_of
@@ -522,6 +523,7 @@ class Taper:
         adjoints = {adjoint_name(v) for v in rev.contributions} | {"sens"}
         parts = fuse_loops(rev, backward, adjoints, self.lowerer.typer.avals)
         tape_partials(rev, backward, adjoints, self.lowerer.typer.avals)
+        stack_products(backward, rev, self.lowerer.typer.avals)
         lowered_grads = []
         for var, g in zip(wrt, grads):
             want = P.dtype_of(self.analysis.avals[var])
