@@ -15,7 +15,13 @@ latency, not throughput. Three rewrites, each valid because adjoints are linear:
    each carried adjoint costs k multiplies and k - 1 adds.
 
 Rounding differs from the unrewritten code in the last bits (sums are reassociated); a
-zero gradient may come out as -0.0."""
+zero gradient may come out as -0.0.
+
+Before them, as soon as the backward is lowered (so that fused_loops.py moves the
+shorter code), merge_repeated_terms: `d = e * x` then `d = d + e * x`, the two equal
+contributions of `x * x`, become `d = (e + e) * x`: one multiply and one add fewer.
+Doubling is exact, so this form gives the same bits; after `d = d + e * x` twice, the
+sum is reassociated."""
 import gast
 import numpy as np
 
@@ -119,6 +125,58 @@ def expr_dtype(node, avals):
 
 
 # -- 1. zero initialisations ----------------------------------------------------------------
+def merge_repeated_terms(stmts):
+    """Rewrites `stmts` (and the blocks they hold) in place; see the module doc."""
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(getattr(stmt, field, None), list):
+                merge_repeated_terms(getattr(stmt, field))
+    out = []
+    for stmt in stmts:
+        merged = _merged(out[-1], stmt) if out else None
+        if merged is None:
+            out.append(stmt)
+        else:
+            out[-1] = merged
+    stmts[:] = out                 # in place: a loop body's list is also its block's
+    return stmts
+
+
+def _merged(first, second):
+    """`d = (e + e) * x` (or `d = d + (e + e) * x`) for `first`, `second` as in the module
+    doc, else None."""
+    if any(getattr(s, "untyped", False) or getattr(s, "merge", False) for s in (first, second)):
+        return None
+    a = simple_assign(second)
+    term = accumulation(second, a[0]) if a else None
+    if not (isinstance(term, gast.BinOp) and isinstance(term.op, gast.Mult) and _pure(term)):
+        return None
+    b = simple_assign(first)
+    if b is None or b[0] != a[0]:
+        return None
+    doubled = gast.BinOp(left=gast.BinOp(left=N.copy_tree(term.left), op=gast.Add(), right=N.copy_tree(term.left)),
+                         op=gast.Mult(), right=term.right)
+    if gast.dump(b[1]) == gast.dump(term):
+        return lined(N.assign(a[0], doubled), first)
+    earlier = accumulation(first, a[0])
+    if earlier is not None and gast.dump(earlier) == gast.dump(term):
+        return lined(N.assign(a[0], gast.BinOp(left=N.name(a[0]), op=gast.Add(), right=doubled)), first)
+    return None
+
+
+def _pure(node):
+    """Arithmetic on names and constants: evaluating it twice or once is the same."""
+    if isinstance(node, (gast.Name, gast.Constant)):
+        return True
+    if isinstance(node, gast.BinOp):
+        return _pure(node.left) and _pure(node.right)
+    if isinstance(node, gast.UnaryOp):
+        return _pure(node.operand)
+    return zero_of(node) is not None or (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
+                                         and node.func.id in DTYPES and len(node.args) == 1
+                                         and isinstance(node.args[0], gast.Constant))
+
+
 def fold_zero_inits(stmts, adjoints, avals):
     out = []
     stmts = [recurse(s, lambda b: fold_zero_inits(b, adjoints, avals)) for s in stmts]

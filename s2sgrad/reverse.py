@@ -39,7 +39,7 @@ from . import nodes as N
 from . import primitives as P
 from . import surface
 from .analyze import is_active
-from .chains import shorten
+from .chains import merge_repeated_terms, shorten
 from .errors import S2SGradError, UnsupportedSyntaxError
 from .fused_loops import fuse_loops, tape_partials
 from .stacked_products import stack_products
@@ -519,7 +519,7 @@ class Taper:
     def finish(self, seeds, body, grads, wrt):
         rev = self.rev
         top = rev.top
-        backward = self.lower_block(self.prologue(top) + seeds + body, top)
+        backward = merge_repeated_terms(self.lower_block(self.prologue(top) + seeds + body, top))
         adjoints = {adjoint_name(v) for v in rev.contributions} | {"sens"}
         parts = fuse_loops(rev, backward, adjoints, self.lowerer.typer.avals)
         tape_partials(rev, backward, adjoints, self.lowerer.typer.avals)

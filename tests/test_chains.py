@@ -84,6 +84,16 @@ def branchy(x0, a):
     return x
 
 
+def squares(x, w):
+    """`d * d` in a loop (its loop moves into the forward) and `w * w` on an array: each
+    adjoint's two equal terms become one product."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        d = x[i] - 0.5
+        s += d * d
+    return s * np.sum(w * w)
+
+
 def source_of(fn, *args):
     grad = nn.ForwardValueAndGrad(s2sgrad.jit(fn, target="python"), get_all=True)
     grad(*[Tensor(a) if isinstance(a, np.ndarray) else a for a in args])
@@ -174,3 +184,16 @@ def test_promoted_accumulators_keep_float32():
 def test_no_adjoint_starts_from_zero_only_to_be_added_to(fn, args):
     src = source_of(fn, *args)
     assert not re.search(r"(\w+) = float(32|64)\(0\)\n\s*\1 = \1 \+ ", src), src
+
+
+def test_the_two_terms_of_a_square_are_one_product():
+    args = (np.random.default_rng(2).standard_normal(5), np.random.default_rng(3).standard_normal((2, 3)))
+    uncompiled = check_grads(squares, *args, target="python", rtol=1e-7, atol=1e-10)
+    compiled = check_grads(squares, *args, rtol=1e-7, atol=1e-10)
+    for p, c in zip(uncompiled, compiled):
+        np.testing.assert_allclose(c.asnumpy(), p.asnumpy(), rtol=1e-13)
+    src = source_of(squares, *args)
+    # in the fused loop's forward the seed reads float64(1.0)
+    doubled = re.findall(r"\n\s+(d_\w+) = \((d_\w+|float64\(1\.0\)) \+ \2\) \* (\w+)\n", src)
+    assert {(target, operand) for target, _, operand in doubled} == {("d_d", "d"), ("d_w", "w")}, src
+    assert not re.search(r"\n\s+(d_\w+) = (\w+ \* \w+)\n\s+\1 = \1 \+ \2\n", src), src
