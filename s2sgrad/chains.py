@@ -124,7 +124,7 @@ def expr_dtype(node, avals):
     return None
 
 
-# -- 1. zero initialisations ----------------------------------------------------------------
+# -- 0. repeated terms (run by reverse.py right after lowering) ------------------------------
 def merge_repeated_terms(stmts):
     """Rewrites `stmts` (and the blocks they hold) in place; see the module doc."""
     for stmt in stmts:
@@ -177,6 +177,7 @@ def _pure(node):
                                          and isinstance(node.args[0], gast.Constant))
 
 
+# -- 1. zero initialisations ----------------------------------------------------------------
 def fold_zero_inits(stmts, adjoints, avals):
     out = []
     stmts = [recurse(s, lambda b: fold_zero_inits(b, adjoints, avals)) for s in stmts]
