@@ -4,7 +4,9 @@ the chain that carries an adjoint from one iteration to the next; the CPU then w
 latency, not throughput. Three rewrites, each valid because adjoints are linear:
 
 1. fold_zero_inits: `d = float64(0)` then `d = d + e` becomes `d = e` (LLVM may not
-   drop `0.0 + e` on its own: it differs from e for e = -0.0).
+   drop `0.0 + e` on its own: it differs from e for e = -0.0); so does `d = zeros_like(y)`
+   then `d = d + e` when e computes a new array of y's shape and dtype (an allocation
+   and an add fewer per iteration of an RNN's backward).
 2. promote_accumulators: in a loop, `d[i, j] += e` at an index the loop never changes
    accumulates in a scalar that is added to d[i, j] once, after the loop; the store ->
    load round trip through memory leaves the chain.
@@ -183,15 +185,72 @@ def fold_zero_inits(stmts, adjoints, avals):
     stmts = [recurse(s, lambda b: fold_zero_inits(b, adjoints, avals)) for s in stmts]
     for i, stmt in enumerate(stmts):
         a = simple_assign(stmt)
-        if a is not None and a[0] in adjoints and zero_of(a[1]) is not None \
-                and zero_of(a[1]) == scalar_dtype(a[0], avals):
+        scalar = a is not None and zero_of(a[1]) is not None and zero_of(a[1]) == scalar_dtype(a[0], avals)
+        if a is not None and a[0] in adjoints and (scalar or zero_array(a[1], avals) == avals.get(a[0])):
             j = next((k for k in range(i + 1, len(stmts)) if mentions(stmts[k], a[0])), None)
             e = accumulation(stmts[j], a[0]) if j is not None else None
-            if e is not None and expr_dtype(e, avals) == zero_of(a[1]):
+            if e is not None and (expr_dtype(e, avals) == zero_of(a[1]) if scalar
+                                  else fresh_array(e, avals) == avals[a[0]]):
                 stmts[j] = lined(N.assign(a[0], e), stmts[j])
                 continue                         # the zero is dead now
         out.append(stmt)
     return out
+
+
+def zero_array(node, avals):
+    """The AVal of `zeros_like(y)` for an array y, else None."""
+    if (isinstance(node, gast.Call) and getattr(node.func, "id", None) == "zeros_like" and len(node.args) == 1
+            and isinstance(node.args[0], gast.Name)):
+        aval = avals.get(node.args[0].id)
+        if isinstance(aval, P.AVal) and aval.ndim >= 1:
+            return aval
+    return None
+
+
+MATMULS = {"matmul_nn": (0, 1), "matmul_nt": (0, 0), "matmul_tn": (1, 1), "matmul_tt": (1, 0)}
+
+
+def fresh_array(node, avals):
+    """The AVal of a new array that `node` computes (arithmetic with an array operand, or a
+    matrix product), when its operands all have one dtype; None when unsure. Adding it to
+    zeros of that AVal gives the same values, so the zeros can go."""
+    found = _operand_avals(node, avals)
+    if found is None:
+        return None
+    shape, dtypes = found
+    if not shape or len(dtypes) != 1:
+        return None
+    return P.AVal(next(iter(dtypes)), shape)
+
+
+def _operand_avals(node, avals):
+    """(shape, dtypes) of an arithmetic tree of names, typed constants and matrix products."""
+    if isinstance(node, gast.Name):
+        aval = avals.get(node.id)
+        if isinstance(aval, P.AVal) and all(type(d) is int for d in aval.shape):
+            return tuple(aval.shape), {aval.dtype}
+        return None
+    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in DTYPES \
+            and len(node.args) == 1 and isinstance(node.args[0], gast.Constant):
+        return (), {np.dtype(node.func.id)}
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return _operand_avals(node.operand, avals)
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)):
+        left, right = _operand_avals(node.left, avals), _operand_avals(node.right, avals)
+        if left is None or right is None:
+            return None
+        try:
+            shape = np.broadcast_shapes(left[0], right[0])
+        except ValueError:
+            return None
+        return shape, left[1] | right[1]
+    if isinstance(node, gast.Call) and getattr(node.func, "id", None) in MATMULS and len(node.args) == 2:
+        x, y = (_operand_avals(a, avals) for a in node.args)
+        if x is None or y is None or len(x[0]) != 2 or len(y[0]) != 2:
+            return None
+        rows, cols = MATMULS[node.func.id]
+        return (x[0][rows], y[0][cols]), x[1] | y[1]
+    return None
 
 
 def recurse(stmt, rewrite):

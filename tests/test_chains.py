@@ -94,6 +94,15 @@ def squares(x, w):
     return s * np.sum(w * w)
 
 
+def recurrent(xs, w):
+    """Each step's d_h starts from zeros_like(h) and is then added a matrix product: the
+    product is assigned instead (no zeros, no add)."""
+    h = xs[0]
+    for t in range(1, xs.shape[0]):
+        h = np.tanh(xs[t] + h @ w)
+    return (h * h).sum()
+
+
 def source_of(fn, *args):
     grad = nn.ForwardValueAndGrad(s2sgrad.jit(fn, target="python"), get_all=True)
     grad(*[Tensor(a) if isinstance(a, np.ndarray) else a for a in args])
@@ -197,3 +206,15 @@ def test_the_two_terms_of_a_square_are_one_product():
     doubled = re.findall(r"\n\s+(d_\w+) = \((d_\w+|float64\(1\.0\)) \+ \2\) \* (\w+)\n", src)
     assert {(target, operand) for target, _, operand in doubled} == {("d_d", "d"), ("d_w", "w")}, src
     assert not re.search(r"\n\s+(d_\w+) = (\w+ \* \w+)\n\s+\1 = \1 \+ \2\n", src), src
+
+
+def test_an_array_adjoint_is_assigned_not_added_to_zeros():
+    args = (np.random.default_rng(4).standard_normal((4, 2, 3)), np.random.default_rng(5).standard_normal((3, 3)))
+    uncompiled = check_grads(recurrent, *args, target="python", rtol=1e-7, atol=1e-10)
+    compiled = check_grads(recurrent, *args, rtol=1e-7, atol=1e-10)
+    for p, c in zip(uncompiled, compiled):
+        np.testing.assert_allclose(c.asnumpy(), p.asnumpy(), rtol=1e-13)
+    src = source_of(recurrent, *args)
+    loop = src[src.index("    for _k"):src.index("def value_and_grad")]
+    assert re.search(r"\n        (d_h\w*) = matmul_nt\(d_\w+, w\)\n", loop), src
+    assert "zeros_like(h" not in loop.split("\n    # grad of line")[0], src     # none left in the loop body
