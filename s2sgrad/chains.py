@@ -183,11 +183,22 @@ def _pure(node):
 def fold_zero_inits(stmts, adjoints, avals):
     out = []
     stmts = [recurse(s, lambda b: fold_zero_inits(b, adjoints, avals)) for s in stmts]
+    mentioned = {}            # statement index -> its names, found once (a fold keeps them: d stays the target)
+
+    def mentions_at(k, name):
+        if k not in mentioned:
+            mentioned[k] = names_in(stmts[k])
+        return name in mentioned[k]
     for i, stmt in enumerate(stmts):
         a = simple_assign(stmt)
         scalar = a is not None and zero_of(a[1]) is not None and zero_of(a[1]) == scalar_dtype(a[0], avals)
         if a is not None and a[0] in adjoints and (scalar or zero_array(a[1], avals) == avals.get(a[0])):
-            j = next((k for k in range(i + 1, len(stmts)) if mentions(stmts[k], a[0])), None)
+            # an array's zeros fold within straight-line code only: a loop or branch after them
+            # (most top-level adjoints' first use) ends the search without walking it
+            end = len(stmts) if scalar else next(
+                (k for k in range(i + 1, len(stmts)) if isinstance(stmts[k], (gast.For, gast.While, gast.If))),
+                len(stmts))
+            j = next((k for k in range(i + 1, end) if mentions_at(k, a[0])), None)
             e = accumulation(stmts[j], a[0]) if j is not None else None
             if e is not None and (expr_dtype(e, avals) == zero_of(a[1]) if scalar
                                   else fresh_array(e, avals) == avals[a[0]]):

@@ -22,7 +22,8 @@ import gast
 
 from . import nodes as N
 from . import primitives as P
-from .chains import Names, accumulation, mentions, trips_of
+from .chains import Names, accumulation, trips_of
+from .normalize import names_in
 
 
 def stack_products(backward, rev, avals):
@@ -59,12 +60,15 @@ def _stack(loop, avals, names):
     body, k = loop.body, loop.target.id
     buffers = {}            # (root operand name, first position) -> buffer name
     before, after, replaced = [], [], {}
+    mentioned = None        # the names in each body statement, found once
     for pos, stmt in enumerate(body):
         found = _product(stmt, avals)
         if found is None:
             continue
         sink, kind, operands = found
-        if any(mentions(other, sink) for j, other in enumerate(body) if j != pos):
+        if mentioned is None:
+            mentioned = [names_in(s) for s in body]
+        if any(sink in names for j, names in enumerate(mentioned) if j != pos):
             continue
         stacked = []
         for name in operands:
