@@ -74,12 +74,17 @@ def assigned(stmts):
     return out
 
 
-def zero_of(node):
-    """The dtype name of a typed zero `float64(0)`, else None."""
+def typed_constant(node):
+    """The dtype name of a typed constant `float64(0.5)`, else None."""
     if (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in DTYPES
-            and len(node.args) == 1 and isinstance(node.args[0], gast.Constant) and node.args[0].value == 0):
+            and len(node.args) == 1 and isinstance(node.args[0], gast.Constant)):
         return node.func.id
     return None
+
+
+def zero_of(node):
+    """The dtype name of a typed zero `float64(0)`, else None."""
+    return typed_constant(node) if typed_constant(node) and node.args[0].value == 0 else None
 
 
 def simple_assign(stmt):
@@ -174,9 +179,7 @@ def _pure(node):
         return _pure(node.left) and _pure(node.right)
     if isinstance(node, gast.UnaryOp):
         return _pure(node.operand)
-    return zero_of(node) is not None or (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)
-                                         and node.func.id in DTYPES and len(node.args) == 1
-                                         and isinstance(node.args[0], gast.Constant))
+    return typed_constant(node) is not None
 
 
 # -- 1. zero initialisations ----------------------------------------------------------------
@@ -241,9 +244,8 @@ def _operand_avals(node, avals):
         if isinstance(aval, P.AVal) and all(type(d) is int for d in aval.shape):
             return tuple(aval.shape), {aval.dtype}
         return None
-    if isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in DTYPES \
-            and len(node.args) == 1 and isinstance(node.args[0], gast.Constant):
-        return (), {np.dtype(node.func.id)}
+    if typed_constant(node):
+        return (), {np.dtype(typed_constant(node))}
     if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
         return _operand_avals(node.operand, avals)
     if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)):

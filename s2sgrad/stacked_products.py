@@ -22,7 +22,7 @@ import gast
 
 from . import nodes as N
 from . import primitives as P
-from .chains import Names, accumulation, trips_of
+from .chains import Names, accumulation, assigned, simple_assign, trips_of
 from .normalize import names_in
 
 
@@ -98,9 +98,10 @@ def _stack(loop, avals, names):
 def _product(stmt, avals):
     """(sink, kind, operand names) of `S = S + matmul_tn(A, B)` or `S = S + sum_axis(A, 0)`
     with 2-d float operands of static shapes and S's dtype, else None."""
-    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)):
+    a = simple_assign(stmt)
+    if a is None:
         return None
-    sink = stmt.targets[0].id
+    sink = a[0]
     e = accumulation(stmt, sink)
     if not (isinstance(e, gast.Call) and isinstance(e.func, gast.Name)):
         return None
@@ -140,18 +141,14 @@ def _flat_rows(buffer, trips, shape):
     return N.call("reshape", N.name(buffer), N.tuple_([n, N.const(cols)]))
 
 
-def _assigns(stmt, name):
-    return isinstance(stmt, gast.Assign) and any(isinstance(t, gast.Name) and t.id == name for t in stmt.targets)
-
-
 def _root(body, pos, name):
     """The name whose array `name` holds at body[pos], following plain copies `name = other`
     made earlier in the body when `other` is not reassigned in between."""
     for j in range(pos - 1, -1, -1):
-        if _assigns(body[j], name):
-            value = body[j].value
-            if isinstance(value, gast.Name) and not any(_assigns(s, value.id) for s in body[j + 1:pos]):
-                return _root(body, j, value.id)
+        if name in assigned([body[j]]):
+            a = simple_assign(body[j])
+            if a is not None and isinstance(a[1], gast.Name) and a[1].id not in assigned(body[j + 1:pos]):
+                return _root(body, j, a[1].id)
             return name
     return name
 
@@ -159,5 +156,5 @@ def _root(body, pos, name):
 def _unchanged(body, start, end, root):
     """Between two positions `root` still holds the same values: nothing rebinds it and
     nothing writes into any array (only plain `name = value` statements)."""
-    return all(isinstance(s, gast.Assign) and all(isinstance(t, gast.Name) for t in s.targets)
-               and not _assigns(s, root) for s in body[start + 1:end])
+    between = body[start + 1:end]
+    return all(simple_assign(s) is not None for s in between) and root not in assigned(between)

@@ -79,3 +79,21 @@ def check_grads(fn, *args, rtol=1e-5, atol=1e-6, seed=0, eager=None, target=None
         assert got.shape == w.shape, f"input {i}: gradient shape {got.shape} != {w.shape}"
         np.testing.assert_allclose(got, w, rtol=rtol, atol=atol, err_msg=f"gradient of input {i}")
     return grads
+
+
+def check_grads_compiled_too(fn, *args, rtol, atol, agree_rtol, agree_atol=0.0):
+    """check_grads on the python target (the generated source run uncompiled) and compiled,
+    and the two gradients equal to agree_rtol / agree_atol; returns the uncompiled ones."""
+    uncompiled = check_grads(fn, *args, target="python", rtol=rtol, atol=atol)
+    compiled = check_grads(fn, *args, rtol=rtol, atol=atol)
+    for u, c in zip(uncompiled, compiled):
+        np.testing.assert_allclose(c.asnumpy(), u.asnumpy(), rtol=agree_rtol, atol=agree_atol)
+    return uncompiled
+
+
+def source_of(fn, *args, **options):
+    """The generated source of ForwardValueAndGrad(fn, get_all=True) for these arguments
+    (python target: no Numba compile)."""
+    grad = nn.ForwardValueAndGrad(s2sgrad.jit(fn, target="python"), get_all=True, **options)
+    grad(*[Tensor(a) if isinstance(a, np.ndarray) else a for a in args])
+    return s2sgrad.source(grad)

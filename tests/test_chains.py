@@ -7,9 +7,7 @@ import re
 import numpy as np
 import pytest
 
-import s2sgrad
-from s2sgrad import Tensor, nn
-from gradcheck import check_grads
+from gradcheck import check_grads, check_grads_compiled_too, source_of
 
 
 def ode(x0, a, b):
@@ -103,19 +101,13 @@ def recurrent(xs, w):
     return (h * h).sum()
 
 
-def source_of(fn, *args):
-    grad = nn.ForwardValueAndGrad(s2sgrad.jit(fn, target="python"), get_all=True)
-    grad(*[Tensor(a) if isinstance(a, np.ndarray) else a for a in args])
-    return s2sgrad.source(grad)
-
-
 ODE_ARGS = (np.array(0.7), np.array(0.9), np.array(0.4))
 
 
 def test_one_carried_adjoint_is_preaccumulated_in_the_forward():
     """fused_loops.tape_partials: the forward runs the body's adjoint statements with d_x = 1
     and tapes the results; the backward loop only combines them (no recomputation)."""
-    grads = check_grads(ode, *ODE_ARGS, target="python", rtol=1e-7, atol=1e-10)
+    check_grads_compiled_too(ode, *ODE_ARGS, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
     src = source_of(ode, *ODE_ARGS)
     forward, backward = src.split("def backward")
     assert "d_x_0 = float64(1.0)" in forward and "tape_d_x_0[tape_d_x_0_n] = d_x_0" in forward, src
@@ -125,21 +117,15 @@ def test_one_carried_adjoint_is_preaccumulated_in_the_forward():
     assert "carry_d_x = d_x" in loop and "d_x = carry_d_x * d_x_0" in loop, src
     assert "d_a = d_a + carry_d_x * part_d_a_0" in loop and "d_b = d_b + carry_d_x * part_d_b_0" in loop, src
     assert " * x" not in loop and "tape_x" not in src, src          # no forward value read or recomputed
-    compiled = check_grads(ode, *ODE_ARGS, rtol=1e-7, atol=1e-10)
-    for p, c in zip(grads, compiled):
-        np.testing.assert_allclose(c.asnumpy(), p.asnumpy(), rtol=1e-13)
 
 
 def test_two_carried_adjoints_are_preaccumulated_together():
     args = (np.array(0.3), np.array(-0.2), np.array(1.3))
-    grads = check_grads(oscillator, *args, target="python", rtol=1e-7, atol=1e-10)
+    check_grads_compiled_too(oscillator, *args, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
     src = source_of(oscillator, *args)
     assert "carry_d_x = d_x" in src and "carry_d_v = d_v" in src, src
     combined = re.findall(r"(d_[xv]) = carry_d_[xv] \* \1 \+ carry_d_[xv] \* \w+\n", src)
     assert sorted(combined) == ["d_v", "d_x"], src
-    compiled = check_grads(oscillator, *args, rtol=1e-7, atol=1e-10)
-    for p, c in zip(grads, compiled):
-        np.testing.assert_allclose(c.asnumpy(), p.asnumpy(), rtol=1e-13)
 
 
 @pytest.mark.parametrize("fn, args", [
@@ -197,10 +183,7 @@ def test_no_adjoint_starts_from_zero_only_to_be_added_to(fn, args):
 
 def test_the_two_terms_of_a_square_are_one_product():
     args = (np.random.default_rng(2).standard_normal(5), np.random.default_rng(3).standard_normal((2, 3)))
-    uncompiled = check_grads(squares, *args, target="python", rtol=1e-7, atol=1e-10)
-    compiled = check_grads(squares, *args, rtol=1e-7, atol=1e-10)
-    for p, c in zip(uncompiled, compiled):
-        np.testing.assert_allclose(c.asnumpy(), p.asnumpy(), rtol=1e-13)
+    check_grads_compiled_too(squares, *args, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
     src = source_of(squares, *args)
     # in the fused loop's forward the seed reads float64(1.0)
     doubled = re.findall(r"\n\s+(d_\w+) = \((d_\w+|float64\(1\.0\)) \+ \2\) \* (\w+)\n", src)
@@ -210,10 +193,7 @@ def test_the_two_terms_of_a_square_are_one_product():
 
 def test_an_array_adjoint_is_assigned_not_added_to_zeros():
     args = (np.random.default_rng(4).standard_normal((4, 2, 3)), np.random.default_rng(5).standard_normal((3, 3)))
-    uncompiled = check_grads(recurrent, *args, target="python", rtol=1e-7, atol=1e-10)
-    compiled = check_grads(recurrent, *args, rtol=1e-7, atol=1e-10)
-    for p, c in zip(uncompiled, compiled):
-        np.testing.assert_allclose(c.asnumpy(), p.asnumpy(), rtol=1e-13)
+    check_grads_compiled_too(recurrent, *args, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
     src = source_of(recurrent, *args)
     loop = src[src.index("    for _k"):src.index("def value_and_grad")]
     assert re.search(r"\n        (d_h\w*) = matmul_nt\(d_\w+, w\)\n", loop), src

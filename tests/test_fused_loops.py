@@ -6,10 +6,9 @@ import re
 import numpy as np
 import pytest
 
-import s2sgrad
 from s2sgrad import Tensor, nn
 
-from gradcheck import check_grads
+from gradcheck import check_grads_compiled_too, source_of
 
 
 def lj(pos):
@@ -112,12 +111,6 @@ def written(x):
     return e
 
 
-def source_of(fn, *args, **options):
-    grad = nn.ForwardValueAndGrad(s2sgrad.jit(fn, target="python"), get_all=True, **options)
-    grad(*[Tensor(a) if isinstance(a, np.ndarray) else a for a in args])
-    return s2sgrad.source(grad)
-
-
 def backward_of(src):
     return src[src.index("def backward"):src.index("def value_and_grad")]
 
@@ -136,10 +129,7 @@ CASES = {"lj": (lj, (POS,), 1), "clipped": (clipped, (X, np.array(0.7)), 1), "me
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_gradients_and_where_the_loop_runs(case):
     fn, args, fused = CASES[case]
-    uncompiled = check_grads(fn, *args, target="python", rtol=1e-6, atol=1e-9)
-    compiled = check_grads(fn, *args, rtol=1e-6, atol=1e-9)
-    for a, b in zip(uncompiled, compiled):
-        np.testing.assert_allclose(b.asnumpy(), a.asnumpy(), rtol=1e-12, atol=1e-14)
+    check_grads_compiled_too(fn, *args, rtol=1e-6, atol=1e-9, agree_rtol=1e-12, agree_atol=1e-14)
     src = source_of(fn, *args)
     backward = backward_of(src)
     assert len(re.findall(r"\n    (part_d_\w+) = zeros_like", src)) == fused, src

@@ -9,7 +9,7 @@ import pytest
 import s2sgrad
 from s2sgrad import Tensor, nn
 
-from gradcheck import check_grads
+from gradcheck import check_grads, check_grads_compiled_too, source_of
 
 
 def rnn(xs, w_x, w_h, b):
@@ -64,12 +64,6 @@ CASES = {"rnn": (rnn, (XS, W_X, W_H, B), {"d_w_x", "d_w_h", "d_b"}),
          "segments": (segments, (XS[:, :, :4], RNG.standard_normal((4, 4)) * 0.4), set())}
 
 
-def source_of(fn, *args):
-    grad = nn.ForwardValueAndGrad(s2sgrad.jit(fn, target="python"), get_all=True)
-    grad(*[Tensor(a) if isinstance(a, np.ndarray) else a for a in args])
-    return s2sgrad.source(grad)
-
-
 def stacked_sinks(src):
     """Sinks given a product or sum of stacked buffers."""
     return set(re.findall(r"\n +(d_\w+) = \1 \+ (?:matmul_tn|sum_axis)\(reshape\(stack_", src))
@@ -78,10 +72,7 @@ def stacked_sinks(src):
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_gradients_and_which_sinks_are_stacked(case):
     fn, args, sinks = CASES[case]
-    uncompiled = check_grads(fn, *args, target="python", rtol=1e-6, atol=1e-9)
-    compiled = check_grads(fn, *args, rtol=1e-6, atol=1e-9)
-    for a, b in zip(uncompiled, compiled):
-        np.testing.assert_allclose(b.asnumpy(), a.asnumpy(), rtol=1e-12, atol=1e-14)
+    check_grads_compiled_too(fn, *args, rtol=1e-6, atol=1e-9, agree_rtol=1e-12, agree_atol=1e-14)
     src = source_of(fn, *args)
     assert stacked_sinks(src) == sinks, src
     if not sinks:
