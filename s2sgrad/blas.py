@@ -118,3 +118,48 @@ def lower_gemm(context, builder, sig, args):
         if isinstance(ret, types.Array):
             return impl_ret_new_ref(context, builder, ret, out._getvalue())
         return builder.load(cdata)
+
+
+def xgemm(ta, tb, m, n, k, a, lda, b, ldb, c, ldc):
+    """BLAS ?gemm itself, column-major: c ← op(a) op(b), with op(a) m×k, op(b) k×n, and
+    a, b, c 2-d arrays whose memory BLAS reads with leading dimensions lda, ldb, ldc
+    (kernels.gemm_into works these out from the strides). Numba code only."""
+    raise NotImplementedError("xgemm runs only in Numba-compiled code")
+
+
+def xgemm_type(ta, tb, m, n, k, a, lda, b, ldb, c, ldc):
+    arrays = (a, b, c)
+    if not (all(isinstance(t, types.Array) and t.ndim == 2 and t.dtype == a.dtype for t in arrays)
+            and a.dtype in _KINDS and c.mutable):
+        return None
+    if not all(isinstance(t, (types.Boolean, types.Integer)) for t in (ta, tb, m, n, k, lda, ldb, ldc)):
+        return None
+    return types.none
+
+
+def lower_xgemm(context, builder, sig, args):
+    from numba.np.linalg import check_blas_return, ensure_blas, make_constant_slot
+    ensure_blas()
+    intp = context.get_value_type(types.intp)
+    char, voidp = ir.IntType(8), cgutils.voidptr_t
+
+    def arg(i):
+        return context.cast(builder, args[i], sig.args[i], types.intp)
+
+    def trans(i):
+        flag = context.cast(builder, args[i], sig.args[i], types.boolean)
+        return builder.select(flag, ir.Constant(char, ord("t")), ir.Constant(char, ord("n")))
+
+    def data(i):
+        return builder.bitcast(context.make_array(sig.args[i])(context, builder, args[i]).data, voidp)
+    dtype = sig.args[5].dtype
+    fnty = ir.FunctionType(ir.IntType(32), [char, char, char, intp, intp, intp, voidp, voidp,
+                                            intp, voidp, intp, voidp, voidp, intp])
+    fn = cgutils.get_or_insert_function(builder.module, fnty, "numba_xxgemm")
+    alpha = make_constant_slot(context, builder, dtype, 1.0)
+    beta = make_constant_slot(context, builder, dtype, 0.0)
+    status = builder.call(fn, (ir.Constant(char, ord(_KINDS[dtype])), trans(0), trans(1), arg(2), arg(3), arg(4),
+                               builder.bitcast(alpha, voidp), data(5), arg(6), data(7), arg(8),
+                               builder.bitcast(beta, voidp), data(9), arg(10)))
+    check_blas_return(context, builder, status)
+    return context.get_dummy_value()

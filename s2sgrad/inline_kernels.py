@@ -147,6 +147,7 @@ KERNELS = {
     "gemm": (lambda x, y, ta, tb: blas.result_type(x, y) if _is_flag(ta) and _is_flag(tb) else None,
              _lower_matmul),
     **{f"matmul_{a}{b}": (blas.result_type, _matmul_lowering(a == "t", b == "t")) for a in "nt" for b in "nt"},
+    "xgemm": (blas.xgemm_type, blas.lower_xgemm),
 }
 
 

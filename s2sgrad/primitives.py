@@ -820,6 +820,13 @@ def einsum_nodes(lhs, rhs, out, sizes):
     node = N.call("bmm", arrange(ln, ls, lshape, batch + lfree + contract, (b, m, k)),
                   arrange(rn, rs, rshape, batch + contract + rfree, (b, k, n)))
     shape, letters = (b, m, n), batch + lfree + rfree
+    if all(len(group) == 1 for group in (batch, lfree, contract, rfree)) and not extra:
+        # operands and result are transposed views, no reshapes: BLAS reads the operands
+        # in place and bmm_as writes the result in the output's layout (no copies)
+        perm = tuple(letters.index(c) for c in out)
+        if perm != (0, 1, 2):
+            node = N.call("bmm_as", *node.args, N.literal(perm))
+        return node
     if extra:
         node = reshape_node(node, shape, tuple(sizes[c] for c in letters) + (1,) * len(extra))
         letters += extra
@@ -1059,7 +1066,7 @@ unslice_axis = primitive("unslice_axis", 2, unslice_axis_rule, attrs=("start", "
 HELPER_KERNELS = ("sum_all", "sum_axis", "sum_axis_keep", "fill", "const_like", "first", "select_scalar",
                   "max_all", "min_all", "argmax_all", "argmin_all", "logsumexp_all", "max_mid", "min_mid",
                   "argmax_mid", "argmin_mid", "logsumexp_mid", "cumsum_mid", "gather_mid", "scatter_add_mid",
-                  "slice_mid", "unslice_mid", "bmm", "matmul_nn", "matmul_tn", "matmul_nt", "matmul_tt")
+                  "slice_mid", "unslice_mid", "bmm", "bmm_as", "matmul_nn", "matmul_tn", "matmul_nt", "matmul_tt")
 
 # Convolution, pooling and the layers' reshapes register their rows here, so TABLE is complete.
 from . import primitives_conv  # noqa: E402,F401

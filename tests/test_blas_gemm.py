@@ -129,3 +129,55 @@ def test_zero_inner_dimension_gradients_are_empty():
     for target in ("python", "cpu"):
         grads = check_grads(_zero_inner, a, b, target=target)
         assert [g.shape for g in grads] == [(3, 0), (0, 2)]
+
+
+@numba.njit
+def _gemm_into(x, y, out):
+    kernels.gemm_into(x, y, out)
+
+
+@numba.njit
+def _bmm_as(a, b, order):
+    return kernels.bmm_as(a, b, order)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mkn", [(3, 4, 5), (1, 4, 5), (3, 1, 5), (3, 4, 1), (0, 3, 2), (3, 0, 2)])
+def test_gemm_into_writes_any_view(dtype, mkn):
+    """Operands and result of every layout, the result a view into a bigger array: BLAS
+    reads and writes them in place where their strides allow, copies otherwise, and
+    touches nothing outside the view."""
+    m, k, n = mkn
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    want = x.astype(np.float64) @ y.astype(np.float64)
+    views = {"C": lambda a: a[:m, :n], "T-view": lambda a: a[:n, :m].T,
+             "strided": lambda a: a[1:2 * m + 1:2, 2:3 * n + 2:3], "reversed": lambda a: a[:m, :n][::-1, ::-1]}
+    for xl, xv in _layouts(x, rng).items():
+        for yl, yv in _layouts(y, rng).items():
+            for ol, view in views.items():
+                base = np.full((2 * m + 3, 3 * n + 3), 7.0, dtype)
+                inside = np.zeros(base.shape, bool)
+                view(inside)[...] = True
+                before = (xv.copy(), yv.copy())
+                _gemm_into(xv, yv, view(base))
+                np.testing.assert_allclose(view(base), want, **_tol(dtype), err_msg=f"{xl} @ {yl} into {ol}")
+                assert (base[~inside] == 7.0).all(), f"{xl} @ {yl} into {ol} wrote outside the view"
+                assert np.array_equal(xv, before[0]) and np.array_equal(yv, before[1])
+            out = np.full((m, n), 7.0, dtype, order="F")
+            _gemm_into(xv, yv, out)
+            np.testing.assert_allclose(out, want, **_tol(dtype), err_msg=f"{xl} @ {yl} into F")
+    with pytest.raises(ValueError, match="shapes do not match"):
+        _gemm_into(x, y, np.empty((m + 1, n), dtype))
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)])
+def test_bmm_as_every_order(order):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((4, 3, 5))
+    c = rng.standard_normal((6, 4, 5))
+    b = np.transpose(c, (1, 2, 0))          # (4, 5, 6): a transposed view, as einsum passes it
+    want = np.transpose(np.matmul(a, b), order)
+    for got in (_bmm_as(a, b, order), kernels.bmm_as(a, b, order)):
+        assert got.flags.c_contiguous and got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)

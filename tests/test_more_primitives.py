@@ -90,6 +90,12 @@ def f_einsum_batched(x, y):
     return np.einsum("bij,bjk->bik", x, y)
 
 
+def f_einsum_permuted(x, y, z):
+    """Outputs in another order than (batch, rows, columns): kernels.bmm_as, and BLAS
+    reading transposed operands in place (GMM's einsum is the first)."""
+    return np.einsum("ijk,mik->mij", x, y), ops.einsum("bij,jbk->kbi", y, z)
+
+
 def f_scalars(x, y):
     """Every elementwise primitive on 0-d inputs, in one program."""
     out = sin(x) + cos(x) + tan(x) + erf(x) + abs_(x) + maximum(x, y) + minimum(x, y)
@@ -124,6 +130,7 @@ CASES = [
     ("einsum matrices", f_einsum_matrices, (rand(3, 4), rand(4, 2), rand(2, 4), rand(5, 3))),
     ("einsum vectors", f_einsum_vectors, (rand(3, 4), rand(3, 4), rand(3), rand(4))),
     ("einsum batched", f_einsum_batched, (rand(2, 3, 4), rand(2, 4, 5))),
+    ("einsum permuted", f_einsum_permuted, (rand(3, 2, 4), rand(5, 3, 4), rand(4, 5, 2))),
 ]
 
 

@@ -537,6 +537,11 @@ def bmm(a, b):
     return out
 
 
+def bmm_as(a, b, order):
+    """transpose(bmm(a, b), order), contiguous (as the cpu kernel returns it)."""
+    return transpose(bmm(a, b), order)
+
+
 @cuda.jit
 def _outer(x, y, out):
     n = y.shape[0]

@@ -41,7 +41,7 @@ def _namespace():
              "expand_dims", "transpose", "first", "stop_gradient", "to_scalar", "trip_count", "sum_all",
              "sum_axis", "sum_axis_keep", "max_mid", "min_mid", "argmax_mid", "argmin_mid", "logsumexp_mid",
              "max_all", "min_all", "argmax_all", "argmin_all", "logsumexp_all", "cumsum_mid", "matmul", "matmul_nn",
-             "matmul_tn", "matmul_nt", "matmul_tt", "bmm",
+             "matmul_tn", "matmul_nt", "matmul_tt", "bmm", "bmm_as",
              "outer", "softmax", "log_softmax", "softmax_cross_entropy", "sparse_softmax_cross_entropy",
              "one_hot", "gather_mid", "scatter_add_mid", "slice_mid", "unslice_mid", "concat2", "slice_get",
              "slice_add")
