@@ -11,6 +11,7 @@ import numpy as np
 from . import nodes as N
 from . import primitives as P
 from .chains import Names, promote_accumulators
+from .hoisted_products import hoist_products
 from .lowering import Lowerer, lower_block
 from .normalize import targets_of
 from .resolve import RESERVED
@@ -122,6 +123,7 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
     if backward.parts:          # loops fused_loops.py moved into the forward add into these
         fwd_lower.typer.avals.update(backward.parts)
         fwd_body = promote_accumulators(fwd_body, set(backward.parts), fwd_lower.typer.avals, Names(fwd_body))
+    hoist_products(fwd_body, fwd_lower.typer.avals, backward.tapes)
     ret = fn.body[-1]
     out_aval = fwd_lower.typer.type_expr(ret.value) if not isinstance(ret.value, gast.Constant) else None
     residuals = backward.residuals

@@ -134,6 +134,7 @@ class Backward:
     workspace: list      # (tape name, dtype) of scalar tapes: buffers reused from call to call
     restored: set        # arrays whose overwritten elements the backward writes back in place
     parts: dict = field(default_factory=dict)   # fused_loops.py: part name -> its AVal (forward-computed adjoints)
+    tapes: set = field(default_factory=set)     # the tapes the forward writes into
 
 
 class Reverser:
@@ -553,7 +554,8 @@ class Taper:
         residuals = [n for n in order if n in residuals] + tape_names + parts
         return Backward(forward, backward, lowered_grads, residuals, self.workspace,
                         {write.value.args[0].id for write, _, _ in self.restores},
-                        {p: self.lowerer.typer.avals[p] for p in parts})
+                        {p: self.lowerer.typer.avals[p] for p in parts},
+                        set(self.tapes.values()) | {tape for _, tape, _ in self.restores})
 
     def prologue(self, block):
         rev = self.rev
