@@ -27,7 +27,7 @@ import gast
 
 from . import nodes as N
 from . import primitives as P
-from .chains import Names, assigned, simple_assign
+from .chains import Names, simple_assign
 
 PRODUCTS = ("matmul_nn", "matmul_nt")      # the step's slice is the left operand
 
@@ -56,17 +56,20 @@ def _rewrite_list(stmts, avals, tapes, names):
 def _hoist(loop, avals, tapes, names):
     """The statements to put before the loop; the body changes in place."""
     stop = _counted_from_zero(loop)
-    if stop is None or not _writes_only_tapes(loop.body, tapes):
+    if stop is None or not _has_candidate(loop):
+        return []
+    per_stmt = _assigned_if_plain(loop.body, tapes)
+    if per_stmt is None:
         return []
     t = loop.target.id
-    rebound = assigned(loop.body) | {t}
+    rebound = set().union(*per_stmt) | {t}
     slices = {}          # name -> xs, for `name = xs[t]` at the top level
     before = []
     for pos, stmt in enumerate(loop.body):
         a = simple_assign(stmt)
         xs = _step_slice(a[1], t) if a is not None else None
         found = _product(a[1], slices, rebound, avals) if a is not None and xs is None else None
-        for name in assigned([stmt]):
+        for name in per_stmt[pos]:
             slices.pop(name, None)
         if xs is not None and xs not in rebound and _static(avals.get(xs), 3):
             slices[a[0]] = xs
@@ -93,16 +96,30 @@ def _hoist(loop, avals, tapes, names):
     return before
 
 
+def _has_candidate(loop):
+    """A top-level `x = xs[t]` followed by a product of x: a look that walks nothing, so
+    that loops without one cost next to nothing."""
+    sliced = set()
+    for stmt in loop.body:
+        a = simple_assign(stmt)
+        if a is None:
+            continue
+        if _step_slice(a[1], loop.target.id) is not None:
+            sliced.add(a[0])
+        elif (isinstance(a[1], gast.Call) and getattr(a[1].func, "id", None) in PRODUCTS and a[1].args
+              and isinstance(a[1].args[0], gast.Name) and a[1].args[0].id in sliced):
+            return True
+    return False
+
+
 def _counted_from_zero(loop):
-    """stop of `for t in range(0, stop, 1)` with no break in the body, else None."""
+    """stop of `for t in range(0, stop, 1)`, else None."""
     it = loop.iter
     if not (isinstance(loop.target, gast.Name) and isinstance(it, gast.Call)
             and getattr(it.func, "id", None) == "range" and len(it.args) == 3):
         return None
     start, stop, step = it.args
     if not (_const(start, 0) and _const(step, 1) and isinstance(stop, (gast.Name, gast.Constant))):
-        return None
-    if any(isinstance(n, gast.Break) for s in loop.body for n in N.walk(s)):
         return None
     return stop
 
@@ -111,23 +128,32 @@ def _const(node, value):
     return isinstance(node, gast.Constant) and node.value == value
 
 
-def _writes_only_tapes(body, tapes):
-    """Nothing in the body writes into an array but a tape: stores into subscripts and
-    expression statements other than `tape.append(...)`."""
+def _assigned_if_plain(body, tapes):
+    """The names each top-level statement of the body assigns (nested blocks included), or
+    None when the body has a `break` or writes into an array other than a tape (a store
+    into a subscript, or an expression statement other than `tape.append(...)`)."""
+    out = []
     for stmt in body:
+        names = set()
         for node in N.walk(stmt):
-            if isinstance(node, gast.AugAssign) and not isinstance(node.target, gast.Name):
-                return False
-            if isinstance(node, gast.Assign):
-                for target in node.targets:
-                    if isinstance(target, gast.Subscript) and not _names_tape(target.value, tapes):
-                        return False
+            if isinstance(node, gast.Break):
+                return None
             if isinstance(node, gast.Expr):
                 call = node.value
                 if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
                         and call.func.attr == "append" and _names_tape(call.func.value, tapes)):
-                    return False
-    return True
+                    return None
+            for target in getattr(node, "targets", None) or [getattr(node, "target", None)]:
+                if isinstance(target, gast.Name):
+                    names.add(target.id)
+                elif isinstance(target, (gast.Tuple, gast.List)):
+                    names.update(e.id for e in target.elts if isinstance(e, gast.Name))
+                    if any(not isinstance(e, gast.Name) for e in target.elts):
+                        return None
+                elif target is not None and not _names_tape(getattr(target, "value", None), tapes):
+                    return None          # a subscript (or attribute) store into a non-tape
+        out.append(names)
+    return out
 
 
 def _names_tape(node, tapes):
