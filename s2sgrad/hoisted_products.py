@@ -19,8 +19,8 @@ One GEMM of rows·batch rows instead of `rows` GEMMs of `batch` rows (W5, the LS
 50 products of 8 rows become one of 400).
 
 A product qualifies when the loop counts t up from 0 by 1, the slice `xs[t]` and the
-product sit at the top level of its body, xs is a 3-d float array of static shape and
-the weight a 2-d one, neither is rebound in the loop, and the loop writes into no
+product sit at the top level of its body, xs is a 3-d (or 2-d: vector steps, whose
+rows need no reshape) float array of static shape and the weight a 2-d one, neither is rebound in the loop, and the loop writes into no
 array but its tapes, so neither can change while it runs. Loops with a `break` are
 left alone: the product would be made for steps that never run."""
 import gast
@@ -71,15 +71,15 @@ def _hoist(loop, avals, tapes, names):
         found = _product(a[1], slices, rebound, avals) if a is not None and xs is None else None
         for name in per_stmt[pos]:
             slices.pop(name, None)
-        if xs is not None and xs not in rebound and _static(avals.get(xs), 3):
+        if xs is not None and xs not in rebound and _static(avals.get(xs), (2, 3)):
             slices[a[0]] = xs
         if found is None:
             continue
         kind, xs, w = found
         target = a[0]
-        steps, batch, width = avals[xs].shape
+        step_shape = tuple(avals[xs].shape[1:])          # (batch, in) or (in,)
         out = avals[w].shape[0 if kind == "matmul_nt" else 1]
-        if not _static(avals.get(target), 2) or tuple(avals[target].shape) != (batch, out):
+        if not _static(avals.get(target), (len(step_shape),)) or tuple(avals[target].shape) != step_shape[:-1] + (out,):
             continue
         if not before:
             rows = names.fresh("n_rows")
@@ -87,9 +87,13 @@ def _hoist(loop, avals, tapes, names):
         every = names.fresh(f"{target}_all")
         head = gast.Subscript(value=N.name(xs), slice=gast.Slice(lower=N.const(0), upper=N.name(rows), step=None),
                               ctx=gast.Load())
-        flat = N.call("reshape", head, N.tuple_([_times(rows, batch), N.const(width)]))
-        before.append(N.assign(every, N.call("reshape", N.call(kind, flat, N.name(w)),
-                                             N.tuple_([N.name(rows), N.const(batch), N.const(out)]))))
+        if len(step_shape) == 1:         # vector steps: the steps' rows are already a matrix
+            before.append(N.assign(every, N.call(kind, head, N.name(w))))
+        else:
+            batch, width = step_shape
+            flat = N.call("reshape", head, N.tuple_([_times(rows, batch), N.const(width)]))
+            before.append(N.assign(every, N.call("reshape", N.call(kind, flat, N.name(w)),
+                                                 N.tuple_([N.name(rows), N.const(batch), N.const(out)]))))
         new = N.assign(target, N.subscript(N.name(every), N.name(t)))
         new.lineno = getattr(stmt, "lineno", None)
         loop.body[pos] = new
@@ -176,13 +180,13 @@ def _product(value, slices, rebound, avals):
         return None
     x, w = (a.id for a in value.args)
     xs = slices.get(x)
-    if xs is None or w in rebound or not _static(avals.get(w), 2) or avals[w].dtype != avals[xs].dtype:
+    if xs is None or w in rebound or not _static(avals.get(w), (2,)) or avals[w].dtype != avals[xs].dtype:
         return None
     return value.func.id, xs, w
 
 
-def _static(aval, ndim):
-    return (isinstance(aval, P.AVal) and aval.ndim == ndim and aval.dtype.kind == "f"
+def _static(aval, ndims):
+    return (isinstance(aval, P.AVal) and aval.ndim in ndims and aval.dtype.kind == "f"
             and all(type(d) is int for d in aval.shape))
 
 
