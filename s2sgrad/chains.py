@@ -292,6 +292,24 @@ def promote_accumulators(stmts, adjoints, avals, names):
     return out
 
 
+def around_loops(stmts, rewrite):
+    """Calls rewrite(loop) on every `for` loop among stmts, nested ones first, and puts the
+    (before, after) statement lists it returns around the loop, in place: a list may be a
+    block's."""
+    i = 0
+    while i < len(stmts):
+        stmt = stmts[i]
+        for field in ("body", "orelse"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                around_loops(inner, rewrite)
+        if isinstance(stmt, gast.For):
+            before, after = rewrite(stmt)
+            stmts[i:i + 1] = before + [stmt] + after
+            i += len(before) + len(after)
+        i += 1
+
+
 def trips_of(loop):
     """The trip count name of a backward loop `for _k in range(n)`, else None."""
     it = loop.iter

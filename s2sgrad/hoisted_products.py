@@ -27,7 +27,7 @@ import gast
 
 from . import nodes as N
 from . import primitives as P
-from .chains import Names, simple_assign
+from .chains import Names, around_loops, simple_assign
 
 PRODUCTS = ("matmul_nn", "matmul_nt")      # the step's slice is the left operand
 
@@ -35,22 +35,8 @@ PRODUCTS = ("matmul_nn", "matmul_nt")      # the step's slice is the left operan
 def hoist_products(forward, avals, tapes):
     """Rewrites every qualifying loop among the lowered `forward` (nested ones included)
     in place; `tapes` are the names of the tapes the forward writes into."""
-    _rewrite_list(forward, avals, set(tapes), Names(forward))
-
-
-def _rewrite_list(stmts, avals, tapes, names):
-    i = 0
-    while i < len(stmts):
-        stmt = stmts[i]
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list):
-                _rewrite_list(inner, avals, tapes, names)
-        if isinstance(stmt, gast.For):
-            before = _hoist(stmt, avals, tapes, names)
-            stmts[i:i] = before
-            i += len(before)
-        i += 1
+    tapes, names = set(tapes), Names(forward)
+    around_loops(forward, lambda loop: (_hoist(loop, avals, tapes, names), []))
 
 
 def _hoist(loop, avals, tapes, names):

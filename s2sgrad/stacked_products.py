@@ -22,29 +22,15 @@ import gast
 
 from . import nodes as N
 from . import primitives as P
-from .chains import Names, accumulation, assigned, simple_assign, trips_of
+from .chains import Names, accumulation, around_loops, assigned, simple_assign, trips_of
 from .normalize import names_in
 
 
 def stack_products(backward, rev, avals):
     """Rewrites every qualifying loop among `backward` (nested ones included) in place."""
     names = Names(backward, rev.forward_names)
-    _rewrite_list(backward, avals, names)
-
-
-def _rewrite_list(stmts, avals, names):
-    i = 0
-    while i < len(stmts):
-        stmt = stmts[i]
-        for field in ("body", "orelse"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list):
-                _rewrite_list(inner, avals, names)
-        if isinstance(stmt, gast.For) and hasattr(stmt, "blocks") and not _checkpointed(stmt):
-            before, after = _stack(stmt, avals, names)
-            stmts[i:i + 1] = before + [stmt] + after        # in place: the list may be a block's
-            i += len(before) + len(after)
-        i += 1
+    around_loops(backward, lambda loop: _stack(loop, avals, names)
+                 if hasattr(loop, "blocks") and not _checkpointed(loop) else ([], []))
 
 
 def _checkpointed(loop):
