@@ -11,6 +11,7 @@ import numpy as np
 from . import nodes as N
 from . import primitives as P
 from .chains import Names, promote_accumulators
+from .elementwise_loops import fuse_elementwise
 from .hoisted_products import hoist_products
 from .lowering import Lowerer, lower_block
 from .normalize import targets_of
@@ -59,11 +60,12 @@ def _converted(value):
 
 
 class Writer:
-    def __init__(self, source_lines, root_file):
+    def __init__(self, source_lines, root_file, texts=None):
         self.source_lines = source_lines     # source key -> SourceLoc
         self.root_file = root_file
         self.lines = []
         self.line_map = {}                   # generated line number -> SourceLoc
+        self.texts = {} if texts is None else texts   # id(statement) -> its source (shared by two writers)
 
     def function(self, name, args, stmts, comment_prefix=""):
         self.lines.append(f"def {name}({', '.join(args)}):")
@@ -94,8 +96,11 @@ class Writer:
                 self.mark(f"{indent}while {to_source(stmt.test)}:", loc)
                 self.block(stmt.body, indent + "    ", prefix)
             else:
-                for text in to_source(stmt).splitlines():
-                    self.mark(indent + text, loc)
+                text = self.texts.get(id(stmt))
+                if text is None:
+                    text = self.texts[id(stmt)] = to_source(stmt).splitlines()
+                for line in text:
+                    self.mark(indent + line, loc)
 
     def mark(self, line, loc):
         self.lines.append(line)
@@ -103,21 +108,27 @@ class Writer:
             self.line_map[len(self.lines)] = loc
 
 
-def used_kernels(text_nodes):
+def used_kernels(text_nodes, memo):
+    """Names of the functions the statements call (and reserved names they read); memo:
+    id(statement) -> its names, shared by the two texts generate writes."""
     names = set()
     for node in text_nodes:
-        for n in N.nodes_of(node):
-            if isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
-                names.add(n.func.id)
-            if isinstance(n, gast.Name) and n.id in RESERVED:
-                names.add(n.id)
+        found = memo.get(id(node))
+        if found is None:
+            found = memo[id(node)] = {n.func.id if isinstance(n, gast.Call) else n.id for n in N.nodes_of(node)
+                                      if (isinstance(n, gast.Call) and isinstance(n.func, gast.Name))
+                                      or (isinstance(n, gast.Name) and n.id in RESERVED)}
+        names |= found
     return names
 
 
-def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, version, state=()):
-    """Source text of a module with forward, backward and value_and_grad. `state`:
-    names of new Parameter values (ops.assign); when there are any, forward returns
-    them as a third result and value_and_grad as a fourth (see state.py)."""
+def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, version, state=(), fuse=False):
+    """(source, line map, output AVal, (compiled source, its line map)): the module with
+    forward, backward and value_and_grad that users read, and the text a backend compiles,
+    which differs only with `fuse` (the cpu target), where runs of elementwise statements
+    become loop nests (elementwise_loops.py). `state`: names of new Parameter values
+    (ops.assign); when there are any, forward returns them as a third result and
+    value_and_grad as a fourth (see state.py)."""
     fwd_lower = Lowerer(analysis.avals, None, None, analysis.avals)
     fwd_body = lower_block(backward.forward, fwd_lower)
     if backward.parts:          # loops fused_loops.py moved into the forward add into these
@@ -153,23 +164,42 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
                N.ret(N.tuple_([N.name("out"), N.call("backward", N.name("residuals"), sens_node), kept]
                               + [N.name(s) for s in vg_state]))]
 
-    kernels = sorted(used_kernels(fwd_body + [fwd_ret] + unpack + backward.body + [bwd_ret] + vg_body)
-                     - {"forward", "backward", "residuals", "sens", "range", "state"})
-    dtypes = [k for k in kernels if k in DTYPES]
-    kernel_names = [k for k in kernels if k not in dtypes]
-    w = Writer(source_lines, root_file)
+    fwd_stmts = fwd_body + [fwd_ret]
+    bwd_stmts = unpack + backward.body + [bwd_ret]
+    memo = ({}, {})             # statement texts and names: the fused text shares most statements
+    parts = (vg_body, args, vg_args, source_lines, root_file, what, version, memo)
+    text, line_map = _module(fwd_stmts, bwd_stmts, *parts)
+    compiled = (text, line_map)
+    if fuse:
+        fused_fwd, a = fuse_elementwise(fwd_stmts, fwd_lower.typer.avals, Names(fwd_stmts))
+        fused_bwd, b = fuse_elementwise(bwd_stmts, backward.avals, Names(bwd_stmts))
+        if a or b:
+            compiled = _module(fused_fwd, fused_bwd, *parts)
+    return text, line_map, out_aval, compiled
+
+
+def _module(fwd_stmts, bwd_stmts, vg_body, args, vg_args, source_lines, root_file, what, version, memo):
+    """(module text, line map): the header, its imports, and the three functions."""
+    texts, names = memo
+    kernels = sorted(used_kernels(fwd_stmts + bwd_stmts + vg_body, names)
+                     - {"forward", "backward", "residuals", "sens", "range", "state", "ValueError"})
+    from_numpy = [k for k in kernels if k in DTYPES or k in NUMPY_FUNCTIONS]
+    kernel_names = [k for k in kernels if k not in from_numpy]
+    w = Writer(source_lines, root_file, texts)
     w.lines.append(HEADER.format(version=version, what=what).rstrip())
-    if dtypes:
-        w.lines.append(f"from numpy import {', '.join(dtypes)}")
+    if from_numpy:
+        w.lines.append(f"from numpy import {', '.join(from_numpy)}")
     if kernel_names:
         w.lines.append(f"from s2sgrad.backend import {', '.join(kernel_names)}")
     w.lines += ["", ""]
-    w.function("forward", args, fwd_body + [fwd_ret])
-    w.function("backward", ["residuals", "sens"], unpack + backward.body + [bwd_ret], "grad of ")
+    w.function("forward", args, fwd_stmts)
+    w.function("backward", ["residuals", "sens"], bwd_stmts, "grad of ")
     w.function("value_and_grad", vg_args, vg_body)
-    return "\n".join(w.lines).rstrip() + "\n", w.line_map, out_aval
+    return "\n".join(w.lines).rstrip() + "\n", w.line_map
 
 
+# NumPy functions fused cpu code calls on scalars (elementwise_loops.py)
+NUMPY_FUNCTIONS = {"divide"}
 DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_"}
 
 

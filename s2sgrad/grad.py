@@ -67,12 +67,14 @@ class Compiled:
         from .reverse import reverse
         backward = reverse(fn, analysis, self.wrt, locate)
         what = getattr(network, "__qualname__", type(network).__qualname__)
-        self.source, self.line_map, self.out_aval = generate(
-            fn, analysis, backward, sens_param, resolved.source, resolved.root_file, what, __version__, updated)
+        # the cpu target compiles a text with elementwise runs fused; users read self.source
+        self.source, _, self.out_aval, (self.compiled_source, self.line_map) = generate(
+            fn, analysis, backward, sens_param, resolved.source, resolved.root_file, what, __version__, updated,
+            fuse=backend == "cpu")
         self.grad_dtypes = [analysis.avals[v].dtype for v in self.wrt]
         self.workspace = tuple(np.empty(64, dtype) for _, dtype in backward.workspace)
         try:
-            self.module = compile_stage.load(self.source, backend, cache)
+            self.module = compile_stage.load(self.compiled_source, backend, cache)
         except S2SGradError as exc:      # a target refused a generated line: say which line of the user's
             line = getattr(exc, "generated_line", None)
             if line is None or exc.loc is not None:
@@ -207,7 +209,17 @@ class GradFunction:
 
 def source(obj):
     """The generated source of the last program a ForwardValueAndGrad (or GradFunction) ran."""
+    return _last(obj).source
+
+
+def compiled_source(obj):
+    """The text its target compiled: source(obj), except that the cpu target's has each run of
+    elementwise statements as one loop nest (elementwise_loops.py)."""
+    return _last(obj).compiled_source
+
+
+def _last(obj):
     grad = getattr(obj, "_grad", obj)
     if not isinstance(grad, GradFunction) or grad.last is None:
         raise S2SGradError("nothing compiled yet: call the network once before asking for its source")
-    return grad.last.source
+    return grad.last

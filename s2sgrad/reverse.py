@@ -135,6 +135,7 @@ class Backward:
     restored: set        # arrays whose overwritten elements the backward writes back in place
     parts: dict = field(default_factory=dict)   # fused_loops.py: part name -> its AVal (forward-computed adjoints)
     tapes: set = field(default_factory=set)     # the tapes the forward writes into
+    avals: dict = field(default_factory=dict)   # the backward's names (adjoints too) -> AVal
 
 
 class Reverser:
@@ -555,7 +556,8 @@ class Taper:
         return Backward(forward, backward, lowered_grads, residuals, self.workspace,
                         {write.value.args[0].id for write, _, _ in self.restores},
                         {p: self.lowerer.typer.avals[p] for p in parts},
-                        set(self.tapes.values()) | {tape for _, tape, _ in self.restores})
+                        set(self.tapes.values()) | {tape for _, tape, _ in self.restores},
+                        self.lowerer.typer.avals)
 
     def prologue(self, block):
         rev = self.rev

@@ -1,0 +1,283 @@
+"""Runs of elementwise statements become loop nests on the cpu target
+(s2sgrad/elementwise_loops.py).
+
+The pass is checked two ways: on statement lists, where the fused statements run as
+plain Python against the same statements run with NumPy (random programs with
+broadcasting, views, reductions and rebound names among them), and through the API,
+where compiled gradients of fused programs meet central differences and the uncompiled
+(unfused) program."""
+import gast
+import numpy as np
+import pytest
+
+import s2sgrad
+from s2sgrad import Tensor, nn
+from s2sgrad import backend
+from s2sgrad.chains import Names
+from s2sgrad.codegen import to_source
+from s2sgrad.elementwise_loops import fuse_elementwise
+from s2sgrad.primitives import AVal
+
+from gradcheck import check_grads_compiled_too
+
+
+def fused(program, env, live):
+    """The fused statements of program, followed by a read of the names in live (the only
+    names read after the run), and whether anything was fused."""
+    program += f"keep = ({', '.join(live)},)\n"
+    stmts = gast.parse(program).body
+    out, changed = fuse_elementwise(stmts, typed(env, program), Names(stmts))
+    return "\n".join(to_source(s) for s in out), changed
+
+
+def run(text, env):
+    scope = dict(backend.NAMESPACE, divide=np.divide, float32=np.float32, float64=np.float64)
+    scope.update({k: v.copy() if isinstance(v, np.ndarray) else v for k, v in env.items()})
+    with np.errstate(all="ignore"):
+        exec(text, scope)
+    return scope
+
+
+def typed(env, program):
+    """avals of the inputs and of every name the program assigns (its last value's, as the typer gives)."""
+    scope = run(program, env)
+    names = {t.id for s in gast.parse(program).body for t in getattr(s, "targets", []) if isinstance(t, gast.Name)}
+    values = {**env, **{n: scope[n] for n in names}}
+    return {k: AVal(v.dtype, v.shape) if isinstance(v, (np.ndarray, np.generic)) else type(v)
+            for k, v in values.items()}
+
+
+def assert_same(program, env, live, text):
+    want, got = run(program, env), run(text, env)
+    for name in live:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-13, atol=1e-13, err_msg=name)
+        assert np.asarray(got[name]).dtype == np.asarray(want[name]).dtype, name
+        assert np.shape(got[name]) == np.shape(want[name]), name
+
+
+RNG = np.random.default_rng(3)
+ENV = {"a": RNG.standard_normal((4, 3, 5)), "b": RNG.standard_normal((3, 5)), "c": RNG.standard_normal((4, 3, 1)),
+       "v": RNG.standard_normal(5), "m": RNG.standard_normal((4, 3)), "k": 0.5}
+
+
+def test_a_run_becomes_one_loop_nest_storing_only_what_is_read_after():
+    program = ("t = a * b\n"
+               "u = t + c\n"
+               "w = exp(-u) * float64(0.5)\n"
+               "s = sum_axis(w * t, 2)\n"
+               "out = s + m\n")
+    text, changed = fused(program, ENV, ["out"])
+    assert changed
+    assert text.count("for ") == 3 and text.count("empty(") == 0, text   # t, u, w live only in the loop
+    assert "zeros((_n0, _n1), float64)" in text and "out = s + m" in text, text
+    assert "_n0 = a.shape[0]" in text and "if b.shape != (_n1, _n2):" in text, text   # sizes read, not written
+    assert_same(program, ENV, ["out", "s"], text)
+
+
+def test_a_single_statement_is_left_to_numba():
+    program = "t = a * b + c\nout = t\n"
+    text, changed = fused(program, ENV, ["out"])
+    assert not changed and "for " not in text
+
+
+def test_views_broadcast_into_the_run():
+    program = ("t = broadcast_to(expand_dims(m, 2), (4, 3, 5)) * a\n"
+               "u = t * expand_dims(m, 2) - v\n"
+               "out = sum_axis_keep(u, 0)\n"
+               "tot = sum_all(u * u)\n")
+    text, changed = fused(program, ENV, ["u", "out", "tot"])
+    assert changed and "m[_i0, _i1]" in text, text
+    assert_same(program, ENV, ["u", "out", "tot"], text)
+
+
+def test_division_gives_inf_as_arrays_do():
+    env = dict(ENV, z=np.where(RNG.random((4, 3, 5)) < 0.3, 0.0, 1.5))
+    program = "t = a / z\nu = t * t\nout = u + z\n"
+    text, changed = fused(program, env, ["out"])
+    assert changed and "divide(" in text
+    got = run(text, env)
+    assert np.isinf(got["out"]).any()
+    assert_same(program, env, ["out"], text)
+
+
+def test_float32_stays_float32():
+    env = {"p": RNG.standard_normal((6, 7)).astype(np.float32), "q": RNG.standard_normal(7).astype(np.float32)}
+    program = "t = tanh(p * q)\nu = sigmoid(t) * float32(2)\nout = sum_axis(u, 0)\n"
+    text, changed = fused(program, env, ["out"])
+    assert changed and "float32(" in text
+    got = run(text, env)
+    assert got["out"].dtype == np.float32
+    want = run(program, env)["out"]
+    np.testing.assert_allclose(got["out"], want, rtol=2e-6)
+
+
+def test_a_statement_reading_a_sum_ends_the_run():
+    program = ("t = a * a\n"
+               "s = sum_axis(t, 0)\n"
+               "u = t * s\n"            # reads the sum, which exists only after the loop
+               "w = u + a\n"
+               "out = sum_all(w)\n")
+    text, changed = fused(program, ENV, ["s", "out"])
+    assert changed and text.count("for _i0") == 2, text
+    assert_same(program, ENV, ["s", "out"], text)
+
+
+def test_rebound_names_read_their_value_at_each_point():
+    program = ("t = a * b\n"
+               "a = t + a\n"             # a rebound: later reads see the new value
+               "u = a * c\n"
+               "s = sum_axis(u, 1) + k\n"
+               "t = u - t\n")
+    text, changed = fused(program, ENV, ["a", "u", "s", "t"])
+    assert changed
+    assert_same(program, ENV, ["a", "u", "s", "t"], text)
+
+
+def test_statements_independent_of_the_run_move_before_it():
+    program = ("t = a * b\n"
+               "g = m + m\n"             # (4, 3): not of the run, and shares no name with it
+               "u = t * t\n"
+               "out = sum_axis(u, 2) + g\n")
+    text, changed = fused(program, ENV, ["out", "g"])
+    assert changed and text.index("g = m + m") < text.index("for "), text
+    assert_same(program, ENV, ["out", "g"], text)
+
+
+def test_a_post_statement_reading_a_name_the_run_rebinds_later_ends_the_run():
+    program = ("t = a * b\n"
+               "s = sum_axis(t, 0) + a[0]\n"
+               "a = t * t\n"             # the statement after the loop reads a: not fused with it
+               "out = a + t\n")
+    text, changed = fused(program, ENV, ["s", "a", "out"])
+    assert changed and text.count("for _i0") == 2, text
+    assert text.index("s = _r + a[0]") < text.rindex("for _i0"), text
+    assert_same(program, ENV, ["s", "a", "out"], text)
+
+
+def test_statements_that_move_before_a_run_are_fused_among_themselves():
+    program = ("t = a * b\n"
+               "p = m * m\n"             # p, q and w move before the run of t and u;
+               "q = p + m\n"             # p and q make a run of their own, which w ends
+               "w = p[0]\n"
+               "u = t * t\n"
+               "s = sum_axis(u, 2) + q\n"
+               "out = s + w\n")
+    text, changed = fused(program, ENV, ["out", "q"])
+    assert changed and text.count("for _i0") == 2, text
+    assert text.index("q = _o") < text.index("w = p[0]") < text.index("for _i0_1"), text
+    assert_same(program, ENV, ["out", "q"], text)
+
+
+def test_a_value_read_only_by_the_statement_after_the_loop_is_stored():
+    program = ("t = a * b\n"
+               "u = t * t\n"
+               "s = sum_axis(u, 0) + t[0]\n")     # t is read after the loop, by the sum's statement
+    text, changed = fused(program, ENV, ["s"])
+    assert changed and text.count("empty(") == 1, text
+    assert_same(program, ENV, ["s"], text)
+
+
+OPERANDS = ["a", "b", "c", "v", "expand_dims(m, 2)", "broadcast_to(v, (4, 3, 5))", "float64(1.5)", "k"]
+
+
+def random_program(rng, length):
+    """Statements over shape (4, 3, 5): binary and unary elementwise operations on inputs, on
+    names assigned before and views, sometimes rebinding the input a, with sums among them."""
+    assigned, lines = [], []
+    for i in range(length):
+        pick = lambda: rng.choice(OPERANDS + assigned * 2) if assigned else rng.choice(OPERANDS)
+        x, y = pick(), pick()
+        if not ({x, y} & ({"a", "broadcast_to(v, (4, 3, 5))"} | set(assigned))):
+            y = "a"                  # every value has the whole shape, as in a run
+        kind = rng.integers(8)
+        if kind < 4:
+            expr = f"{x} {'+-*/'[kind]} {y}"
+        elif kind == 4:
+            expr = f"{rng.choice(['exp', 'tanh', 'sigmoid', 'relu', 'square'])}(a * float64(0.1) + {x} * float64(0.1))"
+        elif kind == 5:
+            expr = f"maximum({x}, {y}) + a"
+        elif kind == 6:
+            expr = f"sum_axis(a * {x}, {rng.integers(3)}) + float64(1)"
+        else:
+            expr = f"-({x}) + {y}"
+        target = "a" if rng.random() < 0.15 and kind != 6 else f"n{i}"     # a keeps its shape
+        lines.append(f"{target} = {expr}")
+        if kind != 6 and target != "a":
+            assigned.append(target)
+    return "\n".join(lines) + "\n", [ln.split(" = ")[0] for ln in lines]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_programs_compute_what_numpy_computes(seed):
+    rng = np.random.default_rng(seed)
+    program, targets = random_program(rng, int(rng.integers(3, 9)))
+    live = sorted(set(rng.choice(targets, size=2)) | {"a"})
+    text, _ = fused(program, ENV, live)
+    assert_same(program, ENV, live, text)
+
+
+# -- through the API: compiled (fused) against central differences and the python target
+
+def gmm_like(x, means, q):
+    n = x.shape[0]
+    d = x.shape[1]
+    k = means.shape[0]
+    xc = x.reshape(n, 1, d) - means.reshape(1, k, d)
+    lx = q * xc
+    inner = -0.5 * np.sum(lx * lx, axis=2)
+    return np.sum(np.exp(inner)) + np.sum(q * q)
+
+
+def float32_gates(x, w):
+    g = np.tanh(x * w) / (1.0 + x * x)
+    return np.sum(g * g, axis=0)
+
+
+def compiled_source(fn, *args):
+    grad = nn.ForwardValueAndGrad(fn, get_all=True)
+    grad(*[Tensor(a) for a in args])
+    return s2sgrad.compiled_source(grad), s2sgrad.source(grad)
+
+
+def test_compiled_gradients_of_a_fused_program():
+    rng = np.random.default_rng(5)
+    args = (rng.standard_normal((7, 3)), rng.standard_normal((4, 3)), rng.standard_normal((4, 3)))
+    before = [a.copy() for a in args]
+    check_grads_compiled_too(gmm_like, *args, rtol=1e-6, atol=1e-8, agree_rtol=1e-12, agree_atol=1e-14)
+    for a, b in zip(args, before):
+        np.testing.assert_array_equal(a, b)
+    compiled, readable = compiled_source(gmm_like, *args)
+    assert "for _i0 in range(_n0):" in compiled, compiled
+    assert "for _i0" not in readable, readable     # users read the unfused source
+
+
+def test_compiled_float32_program_with_division():
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((5, 4)).astype(np.float32), rng.standard_normal(4).astype(np.float32)
+    grads = {}
+    for target in ("python", "cpu"):
+        grad = nn.ForwardValueAndGrad(s2sgrad.jit(float32_gates, target=target), get_all=True)
+        out, grads[target] = grad(Tensor(x), Tensor(w))
+        assert out.asnumpy().dtype == np.float32
+    for p, c in zip(grads["python"], grads["cpu"]):
+        assert c.asnumpy().dtype == np.float32
+        np.testing.assert_allclose(c.asnumpy(), p.asnumpy(), rtol=1e-5, atol=1e-6)
+    compiled, _ = compiled_source(float32_gates, x, w)
+    assert "divide(" in compiled and "float32(" in compiled, compiled
+
+
+def batch_program(x, w):
+    t = x * w
+    u = np.exp(-t * t)
+    return np.sum(np.sum(u * t, axis=1))
+
+
+def test_fused_code_does_not_depend_on_the_batch_size():
+    """Loop lengths are read from the operands: a new batch size compiles the same text."""
+    rng = np.random.default_rng(8)
+    w = rng.standard_normal(6)
+    sources = {compiled_source(batch_program, rng.standard_normal((n, 6)), w)[0] for n in (3, 11)}
+    (text,) = sources
+    assert "for _i0 in range(_n0):" in text, text
+    check_grads_compiled_too(batch_program, rng.standard_normal((5, 6)), w, rtol=1e-6, atol=1e-8,
+                             agree_rtol=1e-12, agree_atol=1e-14)
