@@ -228,6 +228,8 @@ def fresh_array(node, avals):
     """The AVal of a new array that `node` computes (arithmetic with an array operand, or a
     matrix product), when its operands all have one dtype; None when unsure. Adding it to
     zeros of that AVal gives the same values, so the zeros can go."""
+    if isinstance(node, gast.Name):     # an existing array: folding would alias it, and a later
+        return None                     # in-place add into the adjoint would write into it
     found = _operand_avals(node, avals)
     if found is None:
         return None

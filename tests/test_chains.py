@@ -198,3 +198,18 @@ def test_an_array_adjoint_is_assigned_not_added_to_zeros():
     loop = src[src.index("    for _k"):src.index("def value_and_grad")]
     assert re.search(r"\n        (d_h\w*) = matmul_nt\(d_\w+, w\)\n", loop), src
     assert "zeros_like(h" not in loop.split("\n    # grad of line")[0], src     # none left in the loop body
+
+
+def shares_then_reads_an_element(x0, x1, x2):
+    """d_x0 gets d_x1_1 (the caller's sens) and then an element added in place: it must
+    stay its own array (found by tests/test_random_programs.py)."""
+    x2 = x2 + x0[0]
+    x1 = x1 + x0
+    return x1 + x2
+
+
+def test_an_adjoint_added_to_in_place_is_not_another_array():
+    args = (np.zeros(3), np.zeros(3), np.array(0.0))
+    check_grads_compiled_too(shares_then_reads_an_element, *args, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
+    src = source_of(shares_then_reads_an_element, *args)
+    assert "d_x0 = zeros_like(x0)" in src and "d_x0[0,] += " in src, src
