@@ -11,7 +11,7 @@ import numpy as np
 from . import nodes as N
 from . import primitives as P
 from .chains import Names, promote_accumulators
-from .elementwise_loops import fuse_elementwise
+from .elementwise_loops import fuse_function
 from .hoisted_products import hoist_products
 from .lowering import Lowerer, lower_block
 from .normalize import targets_of
@@ -171,8 +171,8 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
     text, line_map = _module(fwd_stmts, bwd_stmts, *parts)
     compiled = (text, line_map)
     if fuse:
-        fused_fwd, a = fuse_elementwise(fwd_stmts, fwd_lower.typer.avals, Names(fwd_stmts))
-        fused_bwd, b = fuse_elementwise(bwd_stmts, backward.avals, Names(bwd_stmts))
+        fused_fwd, a = fuse_function(fwd_stmts, fwd_lower.typer.avals, Names(fwd_stmts))
+        fused_bwd, b = fuse_function(bwd_stmts, backward.avals, Names(bwd_stmts))
         if a or b:
             compiled = _module(fused_fwd, fused_bwd, *parts)
     return text, line_map, out_aval, compiled

@@ -20,16 +20,21 @@ read after the run and adds each square into the sum:
                 ...
                 r[i0, i1] += t2
 
-A run is a maximal sequence of consecutive top-level statements, each either
+A run is a maximal sequence of consecutive statements of one block (a function's, a loop
+body, a branch), each either
 - elementwise: `name = E`, where E combines operands with + - * / and unary minus and
   the kernels in UNARY and BINARY, its result a float array of the run's static shape S;
   operands are names of float arrays (or scalars) whose static shapes broadcast to S,
-  typed constants, and views `expand_dims(a, k)` and `broadcast_to(a, shape)`; or
+  typed constants, and views `expand_dims(a, k)`, `broadcast_to(a, shape)` and basic
+  slices `a[lo:hi, ...]` with constant bounds; or `name = other`, another name for a
+  value of the run (both names then get its one array); or
 - reducing: `name = F`, where F holds `sum_axis(E, k)`, `sum_axis_keep(E, k)` or
   `sum_all(E)` of such an E over S; the sum accumulates in the loop, and the statement
   runs after it with the sum in place of the call.
-A result is stored (in a fresh array) only when something after the run reads its name.
-Statements after a reducing one may neither read nor assign the names it reads or
+A result is stored (in a fresh array) only when something after the run reads its name:
+at a function's top level, a later statement that mentions it; in a loop body or a
+branch, any statement but the run's own that reads it, and a name the run reads before
+assigning it (the loop's next iteration reads the new value). Statements after a reducing one may neither read nor assign the names it reads or
 assigns, since it runs after the loop. A statement that cannot join the run but shares no
 name with it moves before it (those statements are then fused among themselves). A run
 of one elementwise statement stays as it is: Numba already fuses the operators of one
@@ -42,6 +47,9 @@ arrays, and each statement's value is cast to its array's dtype, so results equa
 unfused program's except for the order in which sums add (and, within a statement, the
 precision of float32 intermediates mixed with float64). Division goes through NumPy's
 `divide`, which gives inf and nan as arrays do where Numba's `/` on scalars would raise."""
+import copy
+from collections import Counter
+
 import gast
 import numpy as np
 
@@ -56,10 +64,51 @@ OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
 DTYPE_NAMES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8"}
 
 
-def fuse_elementwise(stmts, avals, names, after=frozenset(), memo=None):
-    """stmts (a function's top-level statements) with each fusable run replaced by its loop
-    nest; `names` makes fresh names, `after` holds the names read after stmts. Returns
-    (statements, whether anything was fused). memo: id(statement) -> the names it mentions."""
+def fuse_function(stmts, avals, names):
+    """A function's statements with their runs fused, and whether any was. At the top level
+    a run's values are stored when a later statement mentions them; inside loops and
+    branches, when any statement but the run's own mentions them (a loop reads its body's
+    values again in its next iteration), or when the run reads them before assigning them."""
+    memo = {}
+    out, fused = fuse_elementwise(stmts, avals, names, memo=memo)
+    return out, _fuse_blocks(out, avals, names, memo, _reads(out)) or fused
+
+
+def _reads(stmts):
+    """How often each name is read in stmts (an augmented assignment reads its target)."""
+    out = Counter()
+    for stmt in stmts:
+        for n in N.nodes_of(stmt):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                out[n.id] += 1
+            elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+                out[n.target.id] += 1
+    return out
+
+
+def _fuse_blocks(stmts, avals, names, memo, total):
+    """Fuse the runs in the blocks of stmts's loops and branches, in place in stmts, whose
+    compound statements are replaced by copies: the originals are the readable source's."""
+    fused = False
+    for pos, stmt in enumerate(stmts):
+        if not isinstance(stmt, (gast.For, gast.While, gast.If)) or getattr(stmt, "fused", False):
+            continue
+        stmt = stmts[pos] = copy.copy(stmt)
+        for field in ("body", "orelse"):
+            block = getattr(stmt, field)
+            if block:
+                new, changed = fuse_elementwise(block, avals, names, memo=memo, total=total)
+                fused = _fuse_blocks(new, avals, names, memo, total) or changed or fused
+                setattr(stmt, field, new)
+    return fused
+
+
+def fuse_elementwise(stmts, avals, names, after=frozenset(), memo=None, total=None):
+    """stmts (one block's statements) with each fusable run replaced by its loop nest;
+    `names` makes fresh names, `after` holds the names read after stmts. Returns
+    (statements, whether anything was fused). memo: id(statement) -> the names it mentions.
+    total: how often each name occurs in the function, for a block inside a loop or branch
+    (see fuse_function); then `after` is not used."""
     memo = {} if memo is None else memo
     read_from = _suffix_reads(stmts, after, memo)
     out, run, fused = [], _Run(avals, names, memo), False
@@ -69,8 +118,8 @@ def fuse_elementwise(stmts, avals, names, after=frozenset(), memo=None):
         # the statements that passed the run go first, themselves fused where they can be
         passed, changed = run.passed, False
         if passed:
-            passed, changed = fuse_elementwise(passed, avals, names, read_from[pos] | run.mentioned, memo)
-        code = run.close(read_from[pos])
+            passed, changed = fuse_elementwise(passed, avals, names, read_from[pos] | run.mentioned, memo, total)
+        code = run.close(read_from[pos] if total is None else run.read_elsewhere(total))
         fused = fused or changed or code is not None
         out += passed + (code if code is not None else run.stmts)
         run = _Run(avals, names, memo)
@@ -122,10 +171,12 @@ def _broadcast(shapes):
 
 class _Leaf:
     """An array operand seen through views: the view has shape `sizes`, and `dims[d]` is the
-    view axis of the array's axis d (expand_dims adds a view axis, broadcast_to widens)."""
+    view axis of the array's axis d (expand_dims adds a view axis, broadcast_to widens); a
+    basic slice reads `extents[d]` elements of axis d from `offsets[d]` on."""
 
     def __init__(self, name, shape):
         self.name, self.shape, self.dims, self.sizes = name, shape, list(range(len(shape))), list(shape)
+        self.offsets, self.extents = [0] * len(shape), list(shape)
 
     @property
     def rank(self):
@@ -134,13 +185,21 @@ class _Leaf:
     def view_shape(self):
         return tuple(self.sizes)
 
+    def whole(self, d):
+        """Whether the view reads all of axis d (so its length is the loop's)."""
+        return self.offsets[d] == 0 and self.extents[d] == self.shape[d]
+
     def index(self, shape, loop_vars):
         """The subscript reading this leaf's element at loop position loop_vars over shape."""
         shift = len(shape) - self.rank
         idx = []
         for d, v in enumerate(self.dims):
-            size, axis = self.shape[d], v + shift
-            idx.append(N.const(0) if size == 1 else N.name(loop_vars[axis]))
+            offset = self.offsets[d]
+            if self.extents[d] == 1:
+                idx.append(N.const(offset))
+            else:
+                i = N.name(loop_vars[v + shift])
+                idx.append(gast.BinOp(left=i, op=gast.Add(), right=N.const(offset)) if offset else i)
         if not idx:
             return N.name(self.name)
         return N.subscript(N.name(self.name), idx[0] if len(idx) == 1 else N.tuple_(idx))
@@ -153,7 +212,8 @@ class _Run:
         self.shape = None
         self.stmts = []          # the run's statements, emitted as they are if it is not fused
         self.passed = []         # statements independent of the run, emitted before it
-        self.leaves = {}         # (array, loop axis of each of its axes) -> its static shape
+        self.leaves = {}         # (array, loop axis, offset and extent of each of its axes) -> its shape
+        self.read = set()        # arrays read in the loop (before any assignment in the run)
         self.body = []           # (kind, target, scalar expression or reduction record)
         self.temps = {}          # name assigned in the run -> its scalar temporary
         self.final = {}          # name -> temporary of its last assignment in the run
@@ -188,8 +248,11 @@ class _Run:
         return False
 
     def _elementwise(self, target, value):
-        if isinstance(value, gast.Name):          # an alias, not a computation
-            return False
+        if isinstance(value, gast.Name):          # an alias: the same array, if stored
+            if value.id not in self.temps:
+                return False
+            self.temps[target] = self.final[target] = self.temps[value.id]
+            return True
         aval = self.avals.get(target)
         if not (_static_shape(aval) and aval.dtype.kind == "f"):
             return False
@@ -257,6 +320,8 @@ class _Run:
                 return None
             shape = _static_shape(self.avals.get(node.id))
             return _Leaf(node.id, shape) if shape else None
+        if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name):
+            return self._sliced(node)
         if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Name)):
             return None
         if node.func.id == "expand_dims" and len(node.args) == 2 and isinstance(node.args[1], gast.Constant):
@@ -282,6 +347,24 @@ class _Run:
             leaf.sizes = list(target)
             return leaf
         return None
+
+    def _sliced(self, node):
+        """A leaf for `a[lo:hi, ...]`: basic slices with constant bounds and step 1."""
+        leaf = self._view(node.value)
+        index = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+        if leaf is None or len(index) > len(leaf.shape):
+            return None
+        for d, part in enumerate(index):
+            if not isinstance(part, gast.Slice) or part.step is not None:
+                return None
+            bounds = [None if b is None else b.value if isinstance(b, gast.Constant) else False
+                      for b in (part.lower, part.upper)]
+            if any(b is False or (b is not None and type(b) is not int) for b in bounds):
+                return None
+            start, stop, _ = slice(*bounds).indices(leaf.shape[d])
+            leaf.offsets[d], leaf.extents[d] = start, max(stop - start, 0)
+            leaf.sizes[d] = leaf.extents[d]
+        return leaf
 
     def _static_tuple(self, node):
         if isinstance(node, gast.Tuple) and all(isinstance(e, gast.Constant) and type(e.value) is int
@@ -370,7 +453,9 @@ class _Run:
             return N.call(node.func.id, *args)
         leaf = self._view(node)
         shift = len(self.shape) - leaf.rank
-        self.leaves[leaf.name, tuple(v + shift for v in leaf.dims)] = leaf.shape
+        self.leaves[leaf.name, tuple(v + shift for v in leaf.dims), tuple(leaf.offsets),
+                    tuple(leaf.extents)] = leaf.shape
+        self.read.add(leaf.name)
         return _Pending(leaf)
 
     # -- writing the loop nest ----------------------------------------------------------
@@ -386,10 +471,11 @@ class _Run:
         inner, after, stores = [], [], {}
         for target, temp in self.final.items():
             if target in live:
-                out = self.names.fresh("_o")
-                before.append(N.assign(out, N.call("empty", N.tuple_(sizes), N.name(self.dtypes[temp].name))))
-                stores[temp] = out
-                after.append(N.assign(target, N.name(out)))
+                if temp not in stores:    # names aliasing one value share its array, as unfused
+                    stores[temp] = self.names.fresh("_o")
+                    before.append(N.assign(stores[temp], N.call("empty", N.tuple_(sizes),
+                                                                N.name(self.dtypes[temp].name))))
+                after.append(N.assign(target, N.name(stores[temp])))
         index = N.tuple_([N.name(v) for v in loop_vars]) if len(loop_vars) > 1 else N.name(loop_vars[0])
         for _, temp, expr in self.body:
             inner.append(N.assign(temp, _resolve(expr, shape, loop_vars)))
@@ -414,20 +500,30 @@ class _Run:
         for var, size in reversed(list(zip(loop_vars, sizes))):
             nest = [gast.For(target=N.name(var, store=True), iter=N.call("range", N.clone(size)), body=nest,
                              orelse=[], type_comment=None)]
+        nest[0].fused = True
         lineno = getattr(self.stmts[0], "lineno", None)
         for stmt in before + nest + after:
             stmt.lineno = lineno
         return before + nest + after + self.posts
+
+    def read_elsewhere(self, total):
+        """The run's names that a statement other than its own reads (total: reads in the
+        function), and those it reads before assigning them (a loop's carried values)."""
+        own = _reads(self.stmts)
+        return {n for n in self.final if total[n] > own[n]} | (self.read & set(self.final))
 
     def _extents(self, shape):
         """(statements, one node per axis): each axis's length, read from an operand that spans
         it (so the code does not depend on sizes, and a new batch size reuses it), then a check
         of every operand's shape against them: the loop reads without bounds checks."""
         stmts, sizes, sources = [], [], set()
+        sliced = {a for (_, axes, offsets, extents), dims in self.leaves.items()
+                  for a, o, e, n in zip(axes, offsets, extents, dims) if (o, e) != (0, n)}
         for k, size in enumerate(shape):
-            source = None if size == 1 else next(
-                ((name, d) for (name, axes), dims in sorted(self.leaves.items())
-                 for d, a in enumerate(axes) if a == k and dims[d] == size), None)
+            # a sliced operand's axis has its written length: the loop must not read past it
+            source = None if size == 1 or k in sliced else next(
+                ((name, d) for (name, axes, offsets, extents), dims in sorted(self.leaves.items())
+                 for d, a in enumerate(axes) if a == k and dims[d] == size and offsets[d] == 0), None)
             if source is None:            # 1, or spanned only by a broadcast_to's written shape
                 sizes.append(N.const(size))
             else:
@@ -435,10 +531,15 @@ class _Run:
                 stmts.append(N.assign(var, N.shape_of(*source)))
                 sizes.append(N.name(var))
                 sources.add(source)
-        for (name, axes), dims in sorted(self.leaves.items()):
-            if all((name, d) in sources for d in range(len(dims))):
+        checked = set()
+        for (name, axes, offsets, extents), dims in sorted(self.leaves.items()):
+            # an axis read whole has the loop's length (or 1); a sliced one its static length
+            expected = tuple(("size", n) if n == 1 or (o, e) != (0, n) else ("axis", a)
+                             for n, a, o, e in zip(dims, axes, offsets, extents))
+            if all((name, d) in sources for d in range(len(dims))) or (name, expected) in checked:
                 continue
-            expected = N.tuple_([N.const(1) if d == 1 else N.clone(sizes[a]) for d, a in zip(dims, axes)])
+            checked.add((name, expected))
+            expected = N.tuple_([N.const(v) if kind == "size" else N.clone(sizes[v]) for kind, v in expected])
             test = gast.Compare(left=N.shape_of(name), ops=[gast.NotEq()], comparators=[expected])
             error = N.call("ValueError", N.const(f"s2sgrad internal error: {name} does not have the shape "
                                                  "its fused loop was written for"))

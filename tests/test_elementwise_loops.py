@@ -6,6 +6,8 @@ plain Python against the same statements run with NumPy (random programs with
 broadcasting, views, reductions and rebound names among them), and through the API,
 where compiled gradients of fused programs meet central differences and the uncompiled
 (unfused) program."""
+import re
+
 import gast
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from s2sgrad import Tensor, nn
 from s2sgrad import backend
 from s2sgrad.chains import Names
 from s2sgrad.codegen import to_source
-from s2sgrad.elementwise_loops import fuse_elementwise
+from s2sgrad.elementwise_loops import fuse_function
 from s2sgrad.primitives import AVal
 
 from gradcheck import check_grads_compiled_too
@@ -26,7 +28,7 @@ def fused(program, env, live):
     names read after the run), and whether anything was fused."""
     program += f"keep = ({', '.join(live)},)\n"
     stmts = gast.parse(program).body
-    out, changed = fuse_elementwise(stmts, typed(env, program), Names(stmts))
+    out, changed = fuse_function(stmts, typed(env, program), Names(stmts))
     return "\n".join(to_source(s) for s in out), changed
 
 
@@ -41,7 +43,8 @@ def run(text, env):
 def typed(env, program):
     """avals of the inputs and of every name the program assigns (its last value's, as the typer gives)."""
     scope = run(program, env)
-    names = {t.id for s in gast.parse(program).body for t in getattr(s, "targets", []) if isinstance(t, gast.Name)}
+    names = {t.id for s in gast.walk(gast.parse(program)) for t in getattr(s, "targets", [])
+             if isinstance(t, gast.Name)}
     values = {**env, **{n: scope[n] for n in names}}
     return {k: AVal(v.dtype, v.shape) if isinstance(v, (np.ndarray, np.generic)) else type(v)
             for k, v in values.items()}
@@ -216,6 +219,44 @@ def test_random_programs_compute_what_numpy_computes(seed):
     assert_same(program, ENV, live, text)
 
 
+@pytest.mark.parametrize("seed", range(40, 70))
+def test_random_programs_in_a_loop_compute_what_numpy_computes(seed):
+    """The same programs as a loop's body: a is carried from one iteration to the next."""
+    rng = np.random.default_rng(seed)
+    program, targets = random_program(rng, int(rng.integers(3, 9)))
+    program = "for it in range(3):\n" + "".join("    " + line + "\n" for line in program.splitlines())
+    live = sorted(set(rng.choice(targets, size=2)) | {"a"})
+    text, _ = fused(program, ENV, live)
+    assert_same(program, ENV, live, text)
+
+
+def test_a_loop_body_stores_what_the_next_iteration_or_later_code_reads():
+    program = ("h = a\n"
+               "for i in range(3):\n"
+               "    t = h * b\n"
+               "    h = t + c\n"          # read by the next iteration's first statement
+               "    u = t * t\n"          # read after the loop
+               "    w = u - t\n"          # read by nothing else: stays a scalar
+               "s = u + h\n")
+    text, changed = fused(program, ENV, ["s"])
+    assert changed and text.count("empty(") == 2, text
+    assert_same(program, ENV, ["s", "h", "u"], text)
+
+
+def test_slices_and_aliases_join_a_run():
+    env = dict(ENV, g=RNG.standard_normal((4, 6)), q=RNG.standard_normal((4, 3)))
+    program = ("i = sigmoid(g[:, 0:3])\n"
+               "f = tanh(g[:, 3:6]) * q\n"
+               "d = f\n"                 # an alias: both names get the one stored array
+               "e = i * d + g[:, 2:5]\n")
+    text, changed = fused(program, env, ["d", "f", "e"])
+    assert changed and "g[_i0, _i1 + 3]" in text and text.count("empty(") == 2, text
+    assert "if g.shape != (_n0, 6):" in text, text
+    got = run(text, env)
+    assert got["d"] is got["f"]
+    assert_same(program, env, ["d", "f", "e"], text)
+
+
 # -- through the API: compiled (fused) against central differences and the python target
 
 def gmm_like(x, means, q):
@@ -281,3 +322,25 @@ def test_fused_code_does_not_depend_on_the_batch_size():
     assert "for _i0 in range(_n0):" in text, text
     check_grads_compiled_too(batch_program, rng.standard_normal((5, 6)), w, rtol=1e-6, atol=1e-8,
                              agree_rtol=1e-12, agree_atol=1e-14)
+
+
+def gated_loop(xs, w):
+    """A recurrent cell: slices of a product, gates and a carried state, inside a loop."""
+    h = np.zeros((xs.shape[1], 3))
+    c = np.zeros((xs.shape[1], 3))
+    for t in range(xs.shape[0]):
+        z = xs[t] @ w + h @ w[0:3, :]
+        i = 1.0 / (1.0 + np.exp(-z[:, 0:3]))
+        g = np.tanh(z[:, 3:6])
+        c = c * 0.5 + i * g
+        h = np.tanh(c) * i
+    return np.sum(h * h) + np.sum(c)
+
+
+def test_compiled_gradients_of_a_loop_body_fused():
+    rng = np.random.default_rng(9)
+    args = (rng.standard_normal((4, 2, 3)) * 0.5, rng.standard_normal((3, 6)) * 0.5)
+    check_grads_compiled_too(gated_loop, *args, rtol=1e-6, atol=1e-8, agree_rtol=1e-12, agree_atol=1e-14)
+    compiled, _ = compiled_source(gated_loop, *args)
+    loop = compiled[compiled.index("    for t in range("):]
+    assert re.search(r"z\[_i0\w*, _i1\w* \+ 3\]", loop) and "divide(" in loop, compiled

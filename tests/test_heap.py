@@ -15,7 +15,7 @@ CHILD = textwrap.dedent("""
     import numpy as np
     from s2sgrad import heap, nn, Tensor, Parameter
 
-    class Net(nn.Cell):            # about ten 1.3 MB temporaries per call
+    class Net(nn.Cell):            # each call makes several 1.3 MB arrays (tapes, results, temporaries)
         def __init__(self):
             super().__init__()
             self.w = Parameter(Tensor(np.full((400, 400), 0.5)), name="w")
@@ -52,7 +52,7 @@ def test_temporaries_are_not_faulted_in_again(tmp_path):
     kept = _run(script)
     system = _run(script, S2SGRAD_MALLOC="system")
     assert kept["applied"] is True and system["applied"] is False
-    assert system["faults"] > 300, system          # ~10 x 1.3 MB of fresh pages per call
+    assert system["faults"] > 100, system          # 1.3 MB arrays' fresh pages, each call
     assert kept["faults"] < 30, kept
     # the same numbers either way, and the right ones: the loss is sum(e^{3xw} + x e^{xw}),
     # so d/dw[0, 0] = 3x e^{3xw} + x^2 e^{xw} at x = -1, w = 0.5
