@@ -1,10 +1,12 @@
 """Stage 7, compile: load generated source as a module and bind it to a backend.
 
-Backends form a registry: `register_backend(name, bind)` adds one, where
+Backends form a registry: `register_backend(name, bind, fuse)` adds one, where
 `bind(module, source, cache)` replaces the module's `forward`, `backward` and
-`value_and_grad` with callables for that target. Built in: `cpu` (numba.njit,
-Numba's disk cache on when caching is) and `python` (the same source as plain
-NumPy). `cuda` is looked up in `s2sgrad.cuda`, which registers itself on import.
+`value_and_grad` with callables for that target, and `fuse` says whether it compiles
+the text with elementwise runs fused into loop nests (elementwise_loops.py). Built in:
+`cpu` (numba.njit, Numba's disk cache on when caching is; fused) and `python` (the
+same source as plain NumPy). `cuda` is looked up in `s2sgrad.cuda`, which registers
+itself on import (and fuses its own chains into kernels).
 
 With caching on, the source goes to the disk cache (`S2SGRAD_CACHE_DIR`, else
 ~/.cache/s2sgrad) and is imported from there; with caching off (`cache=False`, or
@@ -25,6 +27,7 @@ from pathlib import Path
 from .errors import S2SGradError
 
 _BACKENDS = {}
+_FUSED = set()           # targets that compile the fused text
 _modules = {}
 _lock = threading.Lock()
 ENTRY_POINTS = ("forward", "backward", "value_and_grad")
@@ -32,9 +35,17 @@ ENTRY_POINTS = ("forward", "backward", "value_and_grad")
 _PROVIDERS = {"cuda": "s2sgrad.cuda"}
 
 
-def register_backend(name, bind):
-    """Make target `name` available: `bind(module, source, cache)` compiles the module's entry points."""
+def register_backend(name, bind, fuse=False):
+    """Make target `name` available: `bind(module, source, cache)` compiles the module's entry
+    points; fuse: it is given the text with elementwise runs as loop nests."""
     _BACKENDS[name] = bind
+    (_FUSED.add if fuse else _FUSED.discard)(name)
+
+
+def fuses(name):
+    """Whether target `name` compiles the fused text."""
+    get_backend(name)
+    return name in _FUSED
 
 
 def backends():
@@ -160,5 +171,5 @@ def _bind_python(module, source, cache):
     """Nothing to do: the generated source runs as it is, calling the kernels as Python."""
 
 
-register_backend("cpu", _bind_cpu)
+register_backend("cpu", _bind_cpu, fuse=True)
 register_backend("python", _bind_python)

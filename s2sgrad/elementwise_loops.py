@@ -110,7 +110,7 @@ def fuse_elementwise(stmts, avals, names, after=frozenset(), memo=None, total=No
     total: how often each name occurs in the function, for a block inside a loop or branch
     (see fuse_function); then `after` is not used."""
     memo = {} if memo is None else memo
-    read_from = _suffix_reads(stmts, after, memo)
+    read_from = _suffix_reads(stmts, after, memo) if total is None else [set()] * (len(stmts) + 1)
     out, run, fused = [], _Run(avals, names, memo), False
     for pos, stmt in enumerate(stmts + [None]):
         if stmt is not None and (run.add(stmt) or run.passes(stmt)):
@@ -259,7 +259,7 @@ class _Run:
         shape = self._shape(value)
         if shape != tuple(aval.shape) or not shape or (self.shape is not None and shape != self.shape):
             return False
-        if self._dtype(value) is None or names_in(value) & self.post_targets:
+        if self._dtype(value) is None:         # (_shape refused names only the loop's end assigns)
             return False
         self.shape = shape
         expr = self._scalar(value)
@@ -283,7 +283,7 @@ class _Run:
             arg = call.args[0]
             s = self._shape(arg)
             dtype = self._dtype(arg)
-            if not s or (shape is not None and s != shape) or dtype is None or names_in(arg) & self.post_targets:
+            if not s or (shape is not None and s != shape) or dtype is None:
                 return False
             shape = s
             if call.func.id == "sum_all":

@@ -70,7 +70,7 @@ class Compiled:
         # the cpu target compiles a text with elementwise runs fused; users read self.source
         self.source, _, self.out_aval, (self.compiled_source, self.line_map) = generate(
             fn, analysis, backward, sens_param, resolved.source, resolved.root_file, what, __version__, updated,
-            fuse=backend == "cpu")
+            fuse=compile_stage.fuses(backend))
         self.grad_dtypes = [analysis.avals[v].dtype for v in self.wrt]
         self.workspace = tuple(np.empty(64, dtype) for _, dtype in backward.workspace)
         try:

@@ -5,7 +5,8 @@ allocator state are those a user meets.
 Probes:
   w1-first-call   import s2sgrad, build the reference example, first call (cold or warm
                   depending on the S2SGRAD_CACHE_DIR / NUMBA_CACHE_DIR it is given)
-  transpile-W2    the pipeline up to a loaded module on the "python" backend: no Numba
+  transpile-W2    the pipeline up to a loaded module, the cpu target's fused text included,
+                  on a target that binds nothing: no Numba
   transpile-W5
   memory-W3       the W3 gradient's tape (s2sgrad's workspace arrays after a call) and the
                   peak-RSS growth of one call, gradient vs primal vs hand-written gradient,
@@ -51,14 +52,17 @@ def _grad_function(train):
 
 
 def probe_transpile(name):
-    """Seconds to transpile (parse .. codegen) and load the module on the python backend."""
+    """Seconds to transpile (parse .. codegen, the cpu target's fused text included) and load
+    the module, without Numba: a target that takes the cpu target's text and binds nothing."""
     import numpy as np
     sys.path.insert(0, os.path.dirname(HERE))
     from bench import w2, w5
+    from s2sgrad import compile as compile_stage
+    compile_stage.register_backend("cpu-text", lambda module, source, cache: None, fuse=True)
     module = {"W2": w2, "W5": w5}[name]
     impl = module.impl_s2sgrad(module.make_data())
     grad = _grad_function(impl.info["train"])
-    grad.backend = "python"
+    grad.backend = "cpu-text"
     arrays = [a._data if hasattr(a, "_data") else a for a in impl.info["args"]]
     times = []
     for _ in range(4):
@@ -173,7 +177,7 @@ def run_all(workloads, env):
         if name in workloads:
             def transpile(name=name):
                 r, _ = _run_probe(f"transpile-{name}", env)
-                rows.append({"what": f"{name} transpile only (parse..codegen, python backend, no Numba)",
+                rows.append({"what": f"{name} transpile only (parse..codegen with the cpu text, no Numba)",
                              "seconds": r["first_s"], "detail": f"first in a new process; again {r['again_s'] * 1e3:.0f}"
                                                                 f" ms; {r['source_lines']} generated lines", **r})
             attempt(f"{name} transpile", transpile)
