@@ -70,8 +70,23 @@ def fuse_function(stmts, avals, names):
     branches, when any statement but the run's own mentions them (a loop reads its body's
     values again in its next iteration), or when the run reads them before assigning them."""
     memo = {}
+    _index(stmts, memo)
     out, fused = fuse_elementwise(stmts, avals, names, memo=memo)
     return out, _fuse_blocks(out, avals, names, memo, _reads(out)) or fused
+
+
+def _index(stmts, memo):
+    """Fill memo with the names every statement mentions, nested ones too, in one walk."""
+    found = set()
+    for stmt in stmts:
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            mine = names_in(stmt.target) | names_in(stmt.iter) if isinstance(stmt, gast.For) else names_in(stmt.test)
+            mine |= _index(stmt.body, memo) | _index(stmt.orelse, memo)
+        else:
+            mine = names_in(stmt)
+        memo[id(stmt)] = mine
+        found |= mine
+    return found
 
 
 def _reads(stmts):
