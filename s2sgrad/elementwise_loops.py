@@ -30,7 +30,10 @@ body, a branch), each either
   value of the run (both names then get its one array); or
 - reducing: `name = F`, where F holds `sum_axis(E, k)`, `sum_axis_keep(E, k)` or
   `sum_all(E)` of such an E over S; the sum accumulates in the loop, and the statement
-  runs after it with the sum in place of the call.
+  runs after it with the sum in place of the call; or
+- adding: `x[lo:hi, ...] += E`, E over S, into an array x that this block made (`x =
+  zeros_like(...)`, ...) and mentioned since only so: no other name can hold x's object,
+  so no operand of the run reads what the loop adds. The run must not read x.
 A result is stored (in a fresh array) only when something after the run reads its name:
 at a function's top level, a later statement that mentions it; in a loop body or a
 branch, any statement but the run's own that reads it, and a name the run reads before
@@ -126,9 +129,11 @@ def fuse_elementwise(stmts, avals, names, after=frozenset(), memo=None, total=No
     (see fuse_function); then `after` is not used."""
     memo = {} if memo is None else memo
     read_from = _suffix_reads(stmts, after, memo) if total is None else [set()] * (len(stmts) + 1)
-    out, run, fused = [], _Run(avals, names, memo), False
+    private = set()          # arrays this block made whose object no other name can hold
+    out, run, fused = [], _Run(avals, names, memo, private), False
     for pos, stmt in enumerate(stmts + [None]):
         if stmt is not None and (run.add(stmt) or run.passes(stmt)):
+            _track_private(private, stmt, memo)
             continue
         # the statements that passed the run go first, themselves fused where they can be
         passed, changed = run.passed, False
@@ -137,11 +142,35 @@ def fuse_elementwise(stmts, avals, names, after=frozenset(), memo=None, total=No
         code = run.close(read_from[pos] if total is None else run.read_elsewhere(total))
         fused = fused or changed or code is not None
         out += passed + (code if code is not None else run.stmts)
-        run = _Run(avals, names, memo)
-        if stmt is not None and not run.add(stmt):
-            out.append(stmt)
-            run = _Run(avals, names, memo)
+        run = _Run(avals, names, memo, private)
+        if stmt is not None:
+            if not run.add(stmt):
+                out.append(stmt)
+                run = _Run(avals, names, memo, private)
+            _track_private(private, stmt, memo)
     return out, fused
+
+
+FRESH = {"zeros", "ones", "empty", "full", "copy", "zeros_like", "ones_like"}
+
+
+def _track_private(private, stmt, memo):
+    """After stmt: `x = zeros_like(...)` (any new array) makes x private; `x[...] += e` keeps
+    it so; any other mention of x (which might make another name hold its object) ends it."""
+    target = _accumulated(stmt)
+    kept = {target} if target is not None and target not in names_in(stmt.value) else set()
+    private -= _mentions(stmt, memo) - kept
+    if (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], gast.Name)
+            and isinstance(stmt.value, gast.Call) and getattr(stmt.value.func, "id", None) in FRESH):
+        private.add(stmt.targets[0].id)
+
+
+def _accumulated(stmt):
+    """x of `x[...] += e`, else None."""
+    if (isinstance(stmt, gast.AugAssign) and isinstance(stmt.op, gast.Add) and isinstance(stmt.target, gast.Subscript)
+            and isinstance(stmt.target.value, gast.Name)):
+        return stmt.target.value.id
+    return None
 
 
 def _mentions(stmt, memo):
@@ -221,8 +250,9 @@ class _Leaf:
 
 
 class _Run:
-    def __init__(self, avals, names, memo):
-        self.avals, self.names, self.memo = avals, names, memo
+    def __init__(self, avals, names, memo, private):
+        self.avals, self.names, self.memo, self.private = avals, names, memo, private
+        self.written = set()     # private arrays the loop adds into (`x[...] += e`)
         self.mentioned = set()   # every name the run's statements mention
         self.shape = None
         self.stmts = []          # the run's statements, emitted as they are if it is not fused
@@ -250,6 +280,12 @@ class _Run:
         return True
 
     def add(self, stmt):
+        if _accumulated(stmt) is not None:
+            if self._accumulate(stmt):
+                self.stmts.append(stmt)
+                self.mentioned |= _mentions(stmt, self.memo)
+                return True
+            return False
         if not (isinstance(stmt, gast.Assign) and len(stmt.targets) == 1
                 and isinstance(stmt.targets[0], gast.Name)) or getattr(stmt, "untyped", False):
             return False
@@ -282,6 +318,27 @@ class _Run:
         self.body.append(("let", temp, N.call(aval.dtype.name, expr)))
         self.dtypes[temp] = aval.dtype
         self.temps[target] = self.final[target] = temp
+        return True
+
+    def _accumulate(self, stmt):
+        """`x[lo:hi, ...] += E`, E elementwise over the run's shape: added in the loop. x must be
+        private (so no operand of the run is its object) and read nowhere in the run."""
+        x = stmt.target.value.id
+        shape = _static_shape(self.avals.get(x))
+        if (x not in self.private or x in self.read or x in self.temps or x in self.post_targets
+                or x in self.post_reads or not shape or self.avals[x].dtype.kind != "f"):
+            return False
+        leaf = self._slices(stmt.target, _Leaf(x, shape))
+        value_shape = self._shape(stmt.value)
+        if leaf is None or not value_shape or value_shape != leaf.view_shape():
+            return False
+        if (self.shape is not None and value_shape != self.shape) or self._dtype(stmt.value) is None:
+            return False
+        self.shape = value_shape
+        expr = self._scalar(stmt.value)
+        self.leaves[x, tuple(leaf.dims), tuple(leaf.offsets), tuple(leaf.extents)] = leaf.shape
+        self.body.append(("add", leaf, N.call(self.avals[x].dtype.name, expr)))
+        self.written.add(x)
         return True
 
     def _reducing(self, stmt, target, value):
@@ -331,7 +388,7 @@ class _Run:
     def _view(self, node):
         """A _Leaf for an array operand (a name or a view of one), else None."""
         if isinstance(node, gast.Name):
-            if node.id in self.temps or node.id in self.post_targets:
+            if node.id in self.temps or node.id in self.post_targets or node.id in self.written:
                 return None
             shape = _static_shape(self.avals.get(node.id))
             return _Leaf(node.id, shape) if shape else None
@@ -365,7 +422,9 @@ class _Run:
 
     def _sliced(self, node):
         """A leaf for `a[lo:hi, ...]`: basic slices with constant bounds and step 1."""
-        leaf = self._view(node.value)
+        return self._slices(node, self._view(node.value))
+
+    def _slices(self, node, leaf):
         index = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
         if leaf is None or len(index) > len(leaf.shape):
             return None
@@ -476,8 +535,7 @@ class _Run:
     # -- writing the loop nest ----------------------------------------------------------
     def close(self, read_after):
         """The fused statements, or None to keep self.stmts as they are."""
-        lets = [b for b in self.body if b[0] == "let"]
-        if not self.reductions and len(lets) < 2:
+        if not self.reductions and len(self.body) < 2:
             return None
         live = read_after | set().union(*(names_in(p) for p in self.posts))
         shape = self.shape
@@ -492,7 +550,12 @@ class _Run:
                                                                 N.name(self.dtypes[temp].name))))
                 after.append(N.assign(target, N.name(stores[temp])))
         index = N.tuple_([N.name(v) for v in loop_vars]) if len(loop_vars) > 1 else N.name(loop_vars[0])
-        for _, temp, expr in self.body:
+        for kind, temp, expr in self.body:
+            if kind == "add":            # temp is the leaf of the array added into
+                target = temp.index(shape, loop_vars)
+                target.ctx = gast.Store()
+                inner.append(gast.AugAssign(target=target, op=gast.Add(), value=_resolve(expr, shape, loop_vars)))
+                continue
             inner.append(N.assign(temp, _resolve(expr, shape, loop_vars)))
             if temp in stores:
                 inner.append(N.assign(gast.Subscript(value=N.name(stores[temp]), slice=N.clone(index),

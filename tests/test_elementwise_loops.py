@@ -180,6 +180,43 @@ def test_a_value_read_only_by_the_statement_after_the_loop_is_stored():
     assert_same(program, ENV, ["s"], text)
 
 
+ACC_ENV = dict(ENV, g=RNG.standard_normal((4, 6)), q=RNG.standard_normal((4, 3)))
+
+
+def test_adds_into_slices_of_a_new_array_join_the_run():
+    program = ("z = zeros_like(g)\n"
+               "t = q * q\n"
+               "z[:, 0:3] += t\n"
+               "z[:, 3:6] += t * q\n"
+               "z[:, 3:6] += q\n")
+    text, changed = fused(program, ACC_ENV, ["z"])
+    assert changed and text.count("for _i0") == 1 and "z[_i0, _i1 + 3] += float64(" in text, text
+    assert_same(program, ACC_ENV, ["z"], text)
+
+
+def test_adds_into_an_array_another_name_holds_stay_outside_the_loop():
+    program = ("z = zeros_like(g)\n"
+               "y = z\n"                 # y is z's object: adding into z changes y
+               "t = q * q\n"
+               "u = t * q\n"
+               "z[:, 0:3] += t\n"
+               "w = y[:, 0:3] * u\n")
+    text, changed = fused(program, ACC_ENV, ["w", "z"])
+    assert changed and "z[_i0" not in text and "z[:, 0:3] += t" in text, text
+    assert_same(program, ACC_ENV, ["w", "z"], text)
+
+
+def test_reading_an_array_the_run_adds_into_ends_the_run():
+    program = ("z = zeros_like(g)\n"
+               "t = q * q\n"
+               "z[:, 0:3] += t\n"
+               "u = z[:, 1:4] * t\n"     # reads elements other statements of a run would add to
+               "v = u + t\n")
+    text, changed = fused(program, ACC_ENV, ["v", "z"])
+    assert_same(program, ACC_ENV, ["v", "z"], text)
+    assert text.index("z[_i0, _i1] += ") < text.index("for _i0_1 in"), text    # two loops, the add first
+
+
 OPERANDS = ["a", "b", "c", "v", "expand_dims(m, 2)", "broadcast_to(v, (4, 3, 5))", "float64(1.5)", "k"]
 
 
