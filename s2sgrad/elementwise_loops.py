@@ -37,8 +37,9 @@ body, a branch), each either
 A result is stored (in a fresh array) only when something after the run reads its name:
 at a function's top level, a later statement that mentions it; in a loop body or a
 branch, any statement but the run's own that reads it, and a name the run reads before
-assigning it (the loop's next iteration reads the new value). Statements after a reducing one may neither read nor assign the names it reads or
-assigns, since it runs after the loop. A statement that cannot join the run but shares no
+assigning it (the loop's next iteration reads the new value). Statements after a
+reducing one may neither read nor assign the names it reads or assigns, since it runs
+after the loop. A statement that cannot join the run but shares no
 name with it moves before it (those statements are then fused among themselves). A run
 of one elementwise statement stays as it is: Numba already fuses the operators of one
 statement. Loop lengths are read from the operands, whose shapes are checked against
@@ -70,7 +71,7 @@ DTYPE_NAMES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64
 def fuse_function(stmts, avals, names):
     """A function's statements with their runs fused, and whether any was. At the top level
     a run's values are stored when a later statement mentions them; inside loops and
-    branches, when any statement but the run's own mentions them (a loop reads its body's
+    branches, when any statement but the run's own reads them (a loop reads its body's
     values again in its next iteration), or when the run reads them before assigning them."""
     memo = {}
     _index(stmts, memo)
@@ -125,7 +126,7 @@ def fuse_elementwise(stmts, avals, names, after=frozenset(), memo=None, total=No
     """stmts (one block's statements) with each fusable run replaced by its loop nest;
     `names` makes fresh names, `after` holds the names read after stmts. Returns
     (statements, whether anything was fused). memo: id(statement) -> the names it mentions.
-    total: how often each name occurs in the function, for a block inside a loop or branch
+    total: how often each name is read in the function, for a block inside a loop or branch
     (see fuse_function); then `after` is not used."""
     memo = {} if memo is None else memo
     read_from = _suffix_reads(stmts, after, memo) if total is None else [set()] * (len(stmts) + 1)
@@ -228,10 +229,6 @@ class _Leaf:
 
     def view_shape(self):
         return tuple(self.sizes)
-
-    def whole(self, d):
-        """Whether the view reads all of axis d (so its length is the loop's)."""
-        return self.offsets[d] == 0 and self.extents[d] == self.shape[d]
 
     def index(self, shape, loop_vars):
         """The subscript reading this leaf's element at loop position loop_vars over shape."""
