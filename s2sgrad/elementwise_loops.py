@@ -59,13 +59,15 @@ import numpy as np
 
 from . import nodes as N
 from . import primitives as P
+from .analyze import DTYPE_NAMES
+from .element_ops import FRESH
 from .normalize import names_in
 
 UNARY = {"exp", "log", "sqrt", "tanh", "sigmoid", "relu", "square"}
 BINARY = {"maximum", "minimum"}
 REDUCTIONS = {"sum_axis", "sum_axis_keep", "sum_all"}
 OPERATORS = (gast.Add, gast.Sub, gast.Mult, gast.Div)
-DTYPE_NAMES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8"}
+NUMERIC_DTYPES = DTYPE_NAMES - {"bool_"}     # typed constants such as float64(0.5)
 
 
 def fuse_function(stmts, avals, names):
@@ -152,8 +154,6 @@ def fuse_elementwise(stmts, avals, names, after=frozenset(), memo=None, total=No
     return out, fused
 
 
-FRESH = {"zeros", "ones", "empty", "full", "copy", "zeros_like", "ones_like"}
-
 
 def _track_private(private, stmt, memo):
     """After stmt: `x = zeros_like(...)` (any new array) makes x private; `x[...] += e` keeps
@@ -191,9 +191,10 @@ def _suffix_reads(stmts, after, memo):
     return out
 
 
-def _has_reduction(node):
-    return any(isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in REDUCTIONS
-               for n in N.walk(node))
+def _reductions(node):
+    """The sum calls in node."""
+    return [n for n in N.walk(node) if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
+            and n.func.id in REDUCTIONS]
 
 
 def _static_shape(aval):
@@ -339,12 +340,11 @@ class _Run:
         return True
 
     def _reducing(self, stmt, target, value):
-        if not _has_reduction(value):
+        if not _reductions(value):
             return False
         value = N.copy_tree(value)        # the statement itself stays as it is if the run is not fused
-        found = [n for n in N.walk(value) if isinstance(n, gast.Call) and isinstance(n.func, gast.Name)
-                 and n.func.id in REDUCTIONS]
-        if not found or any(set(N.walk(f.args[0])) & set(found[:i] + found[i + 1:]) for i, f in enumerate(found)):
+        found = _reductions(value)
+        if any(set(N.walk(f.args[0])) & set(found[:i] + found[i + 1:]) for i, f in enumerate(found)):
             return False
         records = []
         shape = self.shape
@@ -459,7 +459,7 @@ class _Run:
     def _is_constant(self, node):
         if isinstance(node, gast.Constant):
             return type(node.value) in (int, float)
-        return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in DTYPE_NAMES
+        return (isinstance(node, gast.Call) and isinstance(node.func, gast.Name) and node.func.id in NUMERIC_DTYPES
                 and len(node.args) == 1 and isinstance(node.args[0], gast.Constant) and not node.keywords)
 
     def _scalar_name(self, node):
