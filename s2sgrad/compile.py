@@ -12,6 +12,7 @@ With caching on, the source goes to the disk cache (`S2SGRAD_CACHE_DIR`, else
 ~/.cache/s2sgrad) and is imported from there; with caching off (`cache=False`, or
 `S2SGRAD_CACHE=0` in the environment) nothing is written to disk: the module is
 compiled from memory and its source registered with `linecache` for tracebacks."""
+import dis
 import functools
 import hashlib
 import importlib
@@ -162,8 +163,12 @@ def _bind_cpu(module, source, cache):
         module.List = List
     # forward and backward are inlined into value_and_grad at Numba's IR level: one
     # compilation instead of three (each costs seconds of type inference and LLVM)
+    # except a forward called with more than 30 arguments (many Parameters or tapes):
+    # CPython compiles that call as `forward(*args)`, which Numba calls but cannot inline
+    spread = any(ins.opname == "CALL_FUNCTION_EX" for ins in dis.get_instructions(module.value_and_grad))
     for fname in ("forward", "backward"):
-        setattr(module, fname, numba.njit(cache=cache, inline="always")(getattr(module, fname)))
+        inline = "never" if spread and fname == "forward" else "always"
+        setattr(module, fname, numba.njit(cache=cache, inline=inline)(getattr(module, fname)))
     module.value_and_grad = numba.njit(cache=cache)(module.value_and_grad)
 
 

@@ -9,6 +9,8 @@ import s2sgrad as ms
 from s2sgrad import nn, ops, Tensor, Parameter, ParameterTuple
 from s2sgrad.errors import S2SGradError
 
+from gradcheck import check_grads
+
 
 class Scale(nn.Cell):
     """out = sum(x * w) + 0 * y: y unused by the gradient-carrying path."""
@@ -205,3 +207,33 @@ def test_an_output_folded_to_a_numpy_scalar_compiles():
     # module must write without naming `np` (it did not import it)
     out, grads = nn.ForwardValueAndGrad(_product, get_all=True)(np.float64(0.4), np.float64(1.3))
     assert float(np.asarray(out)) == pytest.approx(0.52) and grads == ()
+
+
+def _sixteen_layers(x, w0, b0, w1, b1, w2, b2, w3, b3, w4, b4, w5, b5, w6, b6, w7, b7,
+                    w8, b8, w9, b9, w10, b10, w11, b11, w12, b12, w13, b13, w14, b14, w15, b15):
+    h = np.tanh(x * w0 + b0)
+    h = np.tanh(h * w1 + b1)
+    h = np.tanh(h * w2 + b2)
+    h = np.tanh(h * w3 + b3)
+    h = np.tanh(h * w4 + b4)
+    h = np.tanh(h * w5 + b5)
+    h = np.tanh(h * w6 + b6)
+    h = np.tanh(h * w7 + b7)
+    h = np.tanh(h * w8 + b8)
+    h = np.tanh(h * w9 + b9)
+    h = np.tanh(h * w10 + b10)
+    h = np.tanh(h * w11 + b11)
+    h = np.tanh(h * w12 + b12)
+    h = np.tanh(h * w13 + b13)
+    h = np.tanh(h * w14 + b14)
+    return (h * w15 + b15).sum()
+
+
+def test_a_network_with_more_than_thirty_arguments_compiles():
+    # CPython calls a function with more than 30 arguments as f(*args), which Numba cannot
+    # inline: the compiled forward takes 33 arrays here and must still be called
+    rng = np.random.default_rng(3)
+    args = [rng.standard_normal(3)]
+    for _ in range(16):
+        args += [rng.standard_normal(3) * 0.7 + 0.5, rng.standard_normal(3) * 0.1]
+    check_grads(_sixteen_layers, *args, rtol=1e-5, atol=1e-7)
