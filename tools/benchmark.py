@@ -220,9 +220,10 @@ def print_table(report):
               f"{r['status'] if r['status'] != 'ok' else ''}")
     if "startup" in report:
         print("\nStart-up and memory")
+        width = max(len(r["what"]) for r in report["startup"])
         for r in report["startup"]:
             value = _fmt_time(r["seconds"]) if "seconds" in r else r.get("value", "")
-            print(f"{r['what'][:70]:70} {value:>12}  {r.get('detail', '')}")
+            print(f"{r['what']:{width}} {value:>12}  {r.get('detail', '')}")
     print(f"\nload before: {report['uptime']}\nload after:  {report['uptime_after']}")
 
 

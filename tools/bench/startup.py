@@ -5,6 +5,8 @@ allocator state are those a user meets.
 Probes:
   w1-first-call   import s2sgrad, build the reference example, first call (cold or warm
                   depending on the S2SGRAD_CACHE_DIR / NUMBA_CACHE_DIR it is given)
+  w1-hand-first-call  import numba, first call of W1's hand-written gradient: what Numba
+                  alone costs a new process, the floor under a warm start
   transpile-W2    the pipeline up to a loaded module, the cpu target's fused text included,
                   on a target that binds nothing: no Numba
   transpile-W5
@@ -40,6 +42,20 @@ def probe_w1_first_call():
     from bench import w1
     impl = w1.impl_s2sgrad(w1.make_data())
     impl.call()
+    t_call = time.perf_counter()
+    return {"import_s": t_import - T0, "first_call_s": t_call - t_import, "total_s": t_call - T0}
+
+
+def probe_w1_hand_first_call():
+    """The floor under the warm start: Numba alone, no s2sgrad. Imports numpy and numba,
+    then makes the first call of W1's hand-written @njit(cache=True) gradient."""
+    import numba  # noqa: F401
+    import numpy as np
+    t_import = time.perf_counter()
+    sys.path.insert(0, os.path.dirname(HERE))
+    from bench import w1
+    data = w1.make_data()
+    w1.value_and_grad(*(np.asarray(data[k]) for k in ("x", "labels", "w")))
     t_call = time.perf_counter()
     return {"import_s": t_import - T0, "first_call_s": t_call - t_import, "total_s": t_call - T0}
 
@@ -172,6 +188,12 @@ def run_all(workloads, env):
                     rows.append({"what": f"W1 {label}: import s2sgrad + first call", "seconds": r["total_s"],
                                  "detail": f"import {r['import_s']:.2f} s, first call {r['first_call_s']:.2f} s, "
                                            f"process wall {wall:.2f} s", **r})
+                _run_probe("w1-hand-first-call", e)             # fills Numba's cache
+                r, wall = _run_probe("w1-hand-first-call", e)
+                rows.append({"what": "W1 hand-written Numba gradient, warm cache, new process: import numba + "
+                                     "first call", "seconds": r["total_s"],
+                             "detail": f"import numpy and numba {r['import_s']:.2f} s, first call "
+                                       f"{r['first_call_s']:.2f} s, process wall {wall:.2f} s", **r})
         attempt("W1 first call", w1_rows)
     for name in ("W2", "W5"):
         if name in workloads:
@@ -209,6 +231,8 @@ def main():
     probe = sys.argv[1]
     if probe == "w1-first-call":
         result = probe_w1_first_call()
+    elif probe == "w1-hand-first-call":
+        result = probe_w1_hand_first_call()
     elif probe.startswith("transpile-"):
         result = probe_transpile(probe.split("-", 1)[1])
     elif probe == "memory-W3":
