@@ -2,6 +2,7 @@
 values) and write the forward/backward pair as Python source, deterministic byte
 for byte, each block commented with the user's source line it came from."""
 import ast
+import functools
 import os
 
 import astor
@@ -123,11 +124,12 @@ def used_kernels(text_nodes, memo):
 
 
 def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, version, state=(), fuse=False):
-    """(source, line map, output AVal, (compiled source, its line map)): the module with
-    forward, backward and value_and_grad that users read, and the text a backend compiles,
-    which differs only with `fuse` (the cpu target), where runs of elementwise statements
-    become loop nests (elementwise_loops.py). `state`: names of new Parameter values
-    (ops.assign); when there are any, forward returns them as a third result and
+    """(readable, output AVal, compiled source, its line map). The compiled source is the
+    module with forward, backward and value_and_grad that a backend compiles; with `fuse`
+    (the cpu target) its runs of elementwise statements are loop nests (elementwise_loops.py).
+    `readable()` returns the module users read: the same text without fusion, written on
+    first call (only `s2sgrad.source` and the CLI ask for it). `state`: names of new Parameter
+    values (ops.assign); when there are any, forward returns them as a third result and
     value_and_grad as a fourth (see state.py)."""
     fwd_lower = Lowerer(analysis.avals, None, None, analysis.avals)
     fwd_body = lower_block(backward.forward, fwd_lower)
@@ -168,14 +170,23 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
     bwd_stmts = unpack + backward.body + [bwd_ret]
     memo = ({}, {})             # statement texts and names: the fused text shares most statements
     parts = (vg_body, args, vg_args, source_lines, root_file, what, version, memo)
-    text, line_map = _module(fwd_stmts, bwd_stmts, *parts)
-    compiled = (text, line_map)
+    fused = None
     if fuse:
         fused_fwd, a = fuse_function(fwd_stmts, fwd_lower.typer.avals, Names(fwd_stmts))
         fused_bwd, b = fuse_function(bwd_stmts, backward.avals, Names(bwd_stmts))
         if a or b:
-            compiled = _module(fused_fwd, fused_bwd, *parts)
-    return text, line_map, out_aval, compiled
+            fused = (fused_fwd, fused_bwd)
+    if fused is None:
+        text, line_map = _module(fwd_stmts, bwd_stmts, *parts)
+        return (lambda: text), out_aval, text, line_map
+    text, line_map = _module(*fused, *parts)
+
+    @functools.cache
+    def readable():
+        # the memo, keyed by id(statement), still serves: these statements were alive while
+        # every entry in it was made, so no entry's id can be another statement's
+        return _module(fwd_stmts, bwd_stmts, *parts)[0]
+    return readable, out_aval, text, line_map
 
 
 def _module(fwd_stmts, bwd_stmts, vg_body, args, vg_args, source_lines, root_file, what, version, memo):

@@ -68,7 +68,7 @@ class Compiled:
         backward = reverse(fn, analysis, self.wrt, locate)
         what = getattr(network, "__qualname__", type(network).__qualname__)
         # the cpu target compiles a text with elementwise runs fused; users read self.source
-        self.source, _, self.out_aval, (self.compiled_source, self.line_map) = generate(
+        self._readable, self.out_aval, self.compiled_source, self.line_map = generate(
             fn, analysis, backward, sens_param, resolved.source, resolved.root_file, what, __version__, updated,
             fuse=compile_stage.fuses(backend))
         self.grad_dtypes = [analysis.avals[v].dtype for v in self.wrt]
@@ -81,6 +81,11 @@ class Compiled:
                 raise
             raise type(exc)(exc.message, self.line_map.get(line), exc.hint) from None
         self.fn = self.module.value_and_grad
+
+    @property
+    def source(self):
+        """The generated module users read (compiled_source, with no loop nests fused)."""
+        return self._readable()
 
     def arguments(self, arrays):
         """The compiled functions' arguments: array inputs (0-d as scalars), Parameters,
