@@ -56,6 +56,8 @@ class Typer:
                 return P.dtype_of(aval) if isinstance(aval, P.AVal) else np.result_type(aval)
         if isinstance(node, gast.Subscript):
             base, index = self.static(node.value, dynamic), self.static(node.slice, dynamic)
+            if isinstance(base, tuple):
+                self.check_shape_index(node, base, index)
             value = base[index]
             return DYN if value is UNKNOWN else value
         if isinstance(node, gast.Name) and node.id in self.known:
@@ -74,6 +76,19 @@ class Typer:
                 aval = self.avals[node.id]
                 return DYN if isinstance(aval, P.AVal) and aval.ndim == 0 else aval
         raise NotStatic(node)
+
+    def check_shape_index(self, node, shape, index):
+        """`x.shape[i]` and `n, d = x.shape` (resolve.shape_items) as Python would allow them."""
+        if not isinstance(node.value, gast.Attribute):
+            return
+        count = getattr(node, "unpacked_into", None)
+        what = f"`{node.value.value.id}`" if isinstance(node.value.value, gast.Name) else "the array"
+        if count is not None and count != len(shape):
+            raise ShapeError(f"cannot unpack the shape of {what}, which has {len(shape)} dimensions, "
+                             f"into {count} names", self.locate(node))
+        if isinstance(index, (int, np.integer)) and not -len(shape) <= index < len(shape):
+            raise ShapeError(f"index {index} is out of range for the shape of {what}, which has "
+                             f"{len(shape)} dimensions", self.locate(node))
 
     def type_expr(self, node):
         """AVal of an expression (a Python number for weak constants)."""

@@ -690,6 +690,8 @@ class Resolver:
             frame.env[target.id] = value
             self.partial.pop(target.id, None)
         elif isinstance(target, (gast.Tuple, gast.List)):
+            if isinstance(value, Dyn) and isinstance(value.node, gast.Attribute) and value.node.attr == "shape":
+                value = Tup(self.shape_items(value.node, len(target.elts)))
             if isinstance(value, Dyn):
                 value = self.emit("t", value.node)
             if isinstance(value, Static) and isinstance(value.obj, (tuple, list)):
@@ -707,6 +709,17 @@ class Resolver:
             self.assign_element(target, value, frame)
         else:
             raise self.error(UnsupportedSyntaxError, f"cannot assign to {type(target).__name__}", target)
+
+    @staticmethod
+    def shape_items(shape, count):
+        """`n, d = x.shape`: x.shape[0], x.shape[1], each marked with how many names it
+        unpacks into, which analysis checks against x's number of dimensions."""
+        items = []
+        for i in range(count):
+            item = N.subscript(shape, N.const(i))
+            item.unpacked_into = count
+            items.append(Dyn(item))
+        return items
 
     def assign_element(self, target, value, frame):
         array = self.ev(target.value, frame)

@@ -312,6 +312,21 @@ def f_write_input_in_loop(x):
     return x
 
 
+def f_shape_index_out_of_range(x):
+    n = x.shape[1]  # refused: shape index out of range
+    return x * n
+
+
+def f_unpack_shape_into_too_few(x):
+    n, d = x.shape  # refused: unpack a shape into too few names
+    return x * n * d
+
+
+def f_unpack_shape_into_too_many(x):
+    n, d, k = x.shape  # refused: unpack a shape into too many names
+    return x * n * d * k
+
+
 # -- the table -------------------------------------------------------------------------
 
 X = np.array([0.5, -1.0, 2.0])
@@ -371,6 +386,12 @@ CASES = [
     ("write into input through an alias", f_alias_write_input, X, SYNTAX, ["writing into", "input"]),
     ("write into a view of an input", f_write_input_view, X, SYNTAX, ["writing into", "input"]),
     ("write into input in a loop", f_write_input_in_loop, X, SYNTAX, ["writing into `x`", "input"]),
+    # Python's IndexError and ValueError, as errors at the line
+    ("shape index out of range", f_shape_index_out_of_range, X, (ShapeError,), ["out of range"]),
+    ("unpack a shape into too few names", f_unpack_shape_into_too_few, np.zeros((2, 2, 2)), (ShapeError,),
+     ["3 dimensions, into 2 names"]),
+    ("unpack a shape into too many names", f_unpack_shape_into_too_many, X2, (ShapeError,),
+     ["2 dimensions, into 3 names"]),
 ]
 
 

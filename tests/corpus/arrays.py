@@ -352,6 +352,21 @@ def ar_reduce_max_ag(x):
     return anp.max(x, axis=1) * anp.min(x, axis=1)
 
 
+# 36. a shape unpacked into names, as model code writes `batch, features = x.shape`
+def ar_shape_unpack(x, w):
+    n, d = x.shape
+    h = x @ w
+    rows, cols = h.shape
+    return h.sum(axis=1) / d + x[n - 1].sum() * cols / rows
+
+
+def ar_shape_unpack_ag(x, w):
+    n, d = x.shape
+    h = anp.dot(x, w)
+    rows, cols = h.shape
+    return anp.sum(h, axis=1) / d + anp.sum(x[n - 1]) * cols / rows
+
+
 CASES = [
     Case("ar_mlp", ar_mlp, lambda: (r(1, 3, 4), r(2, 4, 5), r(3, 5), r(4, 5, 2)), ar_mlp_ag),
     Case("ar_logsumexp", ar_logsumexp, lambda: (r(5, 3, 4),), ar_logsumexp_ag),
@@ -389,4 +404,5 @@ CASES = [
     Case("ar_ops_shapes", ar_ops_shapes, lambda: (r(57, 2, 6), r(58, 3))),
     Case("ar_np_dot", ar_np_dot, lambda: (r(59, 2, 3), r(60, 3, 4), r(61, 4, 2)), ar_np_dot_ag),
     Case("ar_reduce_max", ar_reduce_max, lambda: (r(62, 3, 4),), ar_reduce_max_ag),
+    Case("ar_shape_unpack", ar_shape_unpack, lambda: (r(63, 3, 4), r(64, 4, 2)), ar_shape_unpack_ag),
 ]
