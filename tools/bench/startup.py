@@ -1,6 +1,7 @@
 """Start-up and memory rows. Each measurement runs in a fresh process of this interpreter
 (`python tools/bench/startup.py <probe>` prints one JSON line), so imports, caches and
-allocator state are those a user meets.
+allocator state are those a user meets. Start-up rows give the median of several processes
+and their range.
 
 Probes:
   w1-first-call   import s2sgrad, build the reference example, first call (cold or warm
@@ -16,6 +17,7 @@ Probes:
 """
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -156,6 +158,26 @@ def _run_probe(probe, env):
     return json.loads(proc.stdout.strip().splitlines()[-1]), wall
 
 
+RUNS = 5            # new processes per start-up row: this machine's speed varies by half from one to the next
+COLD_RUNS = 3       # each cold run compiles W1 afresh (seconds)
+
+
+def _probe_median(probe, envs, key="total_s"):
+    """The probe run once per environment: each field's median over the runs, and `key`'s
+    range as `<key>_min` and `<key>_max`."""
+    results = [_run_probe(probe, e)[0] for e in envs]
+    out = {k: (statistics.median(r[k] for r in results) if isinstance(results[0][k], (int, float)) else results[0][k])
+           for k in results[0]}
+    out.update({f"{key}_min": min(r[key] for r in results), f"{key}_max": max(r[key] for r in results),
+                "runs": len(results)})
+    return out
+
+
+def _spread(r, key="total_s"):
+    scale, unit = (1e3, "ms") if r[key] < 1 else (1, "s")
+    return f"{r[key + '_min'] * scale:.{0 if unit == 'ms' else 2}f}-{r[key + '_max'] * scale:.{0 if unit == 'ms' else 2}f} {unit}"
+
+
 def _mb(n):
     return f"{n / 2**20:.2f} MiB" if abs(n) >= 2**20 else f"{n / 1024:.1f} KiB"
 
@@ -182,26 +204,32 @@ def run_all(workloads, env):
     if "W1" in workloads:
         def w1_rows():
             with tempfile.TemporaryDirectory() as tmp:
-                e = {**env, "S2SGRAD_CACHE_DIR": os.path.join(tmp, "s2s"), "NUMBA_CACHE_DIR": os.path.join(tmp, "nb")}
-                for label in ("cold (empty S2SGRAD_CACHE_DIR and NUMBA_CACHE_DIR)", "warm cache, new process"):
-                    r, wall = _run_probe("w1-first-call", e)
-                    rows.append({"what": f"W1 {label}: import s2sgrad + first call", "seconds": r["total_s"],
-                                 "detail": f"import {r['import_s']:.2f} s, first call {r['first_call_s']:.2f} s, "
-                                           f"process wall {wall:.2f} s", **r})
-                _run_probe("w1-hand-first-call", e)             # fills Numba's cache
-                r, wall = _run_probe("w1-hand-first-call", e)
-                rows.append({"what": "W1 hand-written Numba gradient, warm cache, new process: import numba + "
-                                     "first call", "seconds": r["total_s"],
-                             "detail": f"import numpy and numba {r['import_s']:.2f} s, first call "
-                                       f"{r['first_call_s']:.2f} s, process wall {wall:.2f} s", **r})
+                def cache_env(run):
+                    return {**env, "S2SGRAD_CACHE_DIR": os.path.join(tmp, f"s2s{run}"),
+                            "NUMBA_CACHE_DIR": os.path.join(tmp, f"nb{run}")}
+                # cold: each run with caches of its own, empty; warm: new processes on the first run's
+                cold = _probe_median("w1-first-call", [cache_env(run) for run in range(COLD_RUNS)])
+                warm = _probe_median("w1-first-call", [cache_env(0)] * RUNS)
+                _run_probe("w1-hand-first-call", cache_env(0))          # fills Numba's cache
+                hand = _probe_median("w1-hand-first-call", [cache_env(0)] * RUNS)
+            for label, r in (("cold (empty S2SGRAD_CACHE_DIR and NUMBA_CACHE_DIR)", cold),
+                             ("warm cache, new process", warm)):
+                rows.append({"what": f"W1 {label}: import s2sgrad + first call", "seconds": r["total_s"],
+                             "detail": f"median of {r['runs']} processes ({_spread(r)}): import {r['import_s']:.2f} s, "
+                                       f"first call {r['first_call_s']:.2f} s", **r})
+            rows.append({"what": "W1 hand-written Numba gradient, warm cache, new process: import numba + first call",
+                         "seconds": hand["total_s"],
+                         "detail": f"median of {hand['runs']} processes ({_spread(hand)}): import numpy and numba "
+                                   f"{hand['import_s']:.2f} s, first call {hand['first_call_s']:.2f} s", **hand})
         attempt("W1 first call", w1_rows)
     for name in ("W2", "W5"):
         if name in workloads:
             def transpile(name=name):
-                r, _ = _run_probe(f"transpile-{name}", env)
+                r = _probe_median(f"transpile-{name}", [env] * RUNS, "first_s")
                 rows.append({"what": f"{name} transpile only (parse..codegen with the cpu text, no Numba)",
-                             "seconds": r["first_s"], "detail": f"first in a new process; again {r['again_s'] * 1e3:.0f}"
-                                                                f" ms; {r['source_lines']} generated lines", **r})
+                             "seconds": r["first_s"],
+                             "detail": f"first in a new process, median of {r['runs']} ({_spread(r, 'first_s')}); "
+                                       f"again {r['again_s'] * 1e3:.0f} ms; {r['source_lines']} generated lines", **r})
             attempt(f"{name} transpile", transpile)
     if "W3" in workloads:
         def memory():
