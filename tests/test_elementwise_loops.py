@@ -6,6 +6,7 @@ plain Python against the same statements run with NumPy (random programs with
 broadcasting, views, reductions and rebound names among them), and through the API,
 where compiled gradients of fused programs meet central differences and the uncompiled
 (unfused) program."""
+import ast
 import re
 
 import gast
@@ -327,6 +328,23 @@ def test_compiled_gradients_of_a_fused_program():
     compiled, readable = compiled_source(gmm_like, *args)
     assert "for _i0 in range(_n0):" in compiled, compiled
     assert "for _i0" not in readable, readable     # users read the unfused source
+
+
+def residual_names(text):
+    """The names the backward unpacks from the forward's residuals."""
+    backward = next(f for f in ast.parse(text).body if isinstance(f, ast.FunctionDef) and f.name == "backward")
+    return [e.id for e in backward.body[0].targets[0].elts]
+
+
+def test_a_residual_read_only_for_its_shape_is_not_kept_once_fused():
+    # the backward of np.sum(lx * lx, axis=2) broadcasts to the product's shape: fused, it
+    # reads the product no more, so the forward's loop must not store it (W6's (N, K, d) array)
+    rng = np.random.default_rng(5)
+    args = (rng.standard_normal((7, 3)), rng.standard_normal((4, 3)), rng.standard_normal((4, 3)))
+    compiled, readable = compiled_source(gmm_like, *args)
+    assert "inner_mul" in residual_names(readable)
+    assert residual_names(compiled) == [r for r in residual_names(readable) if r != "inner_mul"]
+    assert "inner_mul" not in compiled, compiled
 
 
 def test_compiled_float32_program_with_division():
