@@ -716,7 +716,7 @@ class Resolver:
         unpacks into, which analysis checks against x's number of dimensions."""
         items = []
         for i in range(count):
-            item = N.subscript(shape, N.const(i))
+            item = N.subscript(N.clone(shape), N.const(i))
             item.unpacked_into = count
             items.append(Dyn(item))
         return items
