@@ -73,7 +73,10 @@ class Writer:
         self.block(stmts, "    ", comment_prefix)
         self.lines += ["", ""]
 
-    def block(self, stmts, indent, prefix):
+    def block(self, stmts, indent, prefix, outer=None):
+        """Write stmts; `outer`: the user's line of the statement whose block this is, which
+        the statements passes added without a line of their own (a fused loop's body, a
+        tape's push) answer for in the line map (a Numba error there names that line)."""
         if not stmts:
             self.lines.append(indent + "pass")
         last = None
@@ -84,18 +87,19 @@ class Writer:
                 where = "" if loc.filename == self.root_file else os.path.basename(loc.filename) + " "
                 self.lines.append(f"{indent}# {prefix}{where}line {loc.lineno}: {loc.source_line.strip()}")
                 last = lineno
+            loc = loc or outer
             if isinstance(stmt, gast.If):
                 self.mark(f"{indent}if {to_source(stmt.test)}:", loc)
-                self.block(stmt.body, indent + "    ", prefix)
+                self.block(stmt.body, indent + "    ", prefix, loc)
                 if stmt.orelse:
                     self.lines.append(f"{indent}else:")
-                    self.block(stmt.orelse, indent + "    ", prefix)
+                    self.block(stmt.orelse, indent + "    ", prefix, loc)
             elif isinstance(stmt, gast.For):
                 self.mark(f"{indent}for {to_source(stmt.target)} in {to_source(stmt.iter)}:", loc)
-                self.block(stmt.body, indent + "    ", prefix)
+                self.block(stmt.body, indent + "    ", prefix, loc)
             elif isinstance(stmt, gast.While):
                 self.mark(f"{indent}while {to_source(stmt.test)}:", loc)
-                self.block(stmt.body, indent + "    ", prefix)
+                self.block(stmt.body, indent + "    ", prefix, loc)
             else:
                 text = self.texts.get(id(stmt))
                 if text is None:

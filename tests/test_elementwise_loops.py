@@ -330,6 +330,23 @@ def test_compiled_gradients_of_a_fused_program():
     assert "for _i0" not in readable, readable     # users read the unfused source
 
 
+def test_a_fused_loop_body_maps_to_the_users_line():
+    # a Numba error inside the loop nest must name a line of the user's: the run's first
+    rng = np.random.default_rng(5)
+    grad = nn.ForwardValueAndGrad(gmm_like, get_all=True)
+    grad(*[Tensor(a) for a in (rng.standard_normal((7, 3)), rng.standard_normal((4, 3)),
+                               rng.standard_normal((4, 3)))])
+    entry = grad._grad.last
+    lines = entry.compiled_source.splitlines()
+    scalars = [i for i, line in enumerate(lines, 1) if line.strip().startswith(("_e", "_r[", "_o["))]
+    assert len(scalars) > 10, entry.compiled_source
+    first = lines.index("    xc_reshape = reshape(x, (7, 1, 3))") + 1
+    assert entry.line_map[first].source_line.strip().startswith("xc = x.reshape(n, 1, d)")
+    for i in scalars:
+        assert entry.line_map.get(i) is not None, f"line {i} maps to no user line: {lines[i - 1]}"
+    assert entry.line_map[scalars[0]] == entry.line_map[first]      # the first nest's first value
+
+
 def residual_names(text):
     """The names the backward unpacks from the forward's residuals."""
     backward = next(f for f in ast.parse(text).body if isinstance(f, ast.FunctionDef) and f.name == "backward")
