@@ -178,9 +178,14 @@ def bias_add_rule(x, b):
     return AVal(result_dtype(x, b), x.shape)
 
 
+def target_shape(shape):
+    """A reshape's target as a tuple: NumPy also takes one int (`x.reshape(-1)`)."""
+    return (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+
+
 def reshape_rule(x, shape):
     x = same_rule(x)
-    shape = tuple(int(s) for s in shape)
+    shape = tuple(int(s) for s in target_shape(shape))
     size = int(np.prod(x.shape))
     if shape.count(-1) > 1:
         raise RuleError(f"Reshape: at most one -1 in the target shape, got {list(shape)}")
@@ -519,11 +524,11 @@ def lower_unbroadcast(args, attr_nodes, avals, attrs):
 
 def lower_reshape(args, attr_nodes, avals, attrs):
     x = avals[0]
+    target = target_shape(attrs["shape"])
     if shape_of(x) == ():
-        return N.call("fill", attr_nodes[0], args[0])
-    if tuple(attrs["shape"]) == ():
+        return N.call("fill", N.literal(reshape_rule(x, target).shape), args[0])
+    if target == ():
         return N.call("sum_all", args[0])     # a size-1 array to its only element
-    target = tuple(attrs["shape"])
     if target == shape_of(x):
         return args[0]                        # nothing to do
     if all(isinstance(s, (int, np.integer)) for s in target):   # a static shape: a literal, so that

@@ -785,7 +785,7 @@ class Resolver:
     def ev_Subscript(self, node, frame):
         base = self.ev(node.value, frame)
         if isinstance(base, Dyn) and not (isinstance(base.node, gast.Attribute) and base.node.attr == "shape"):
-            return Dyn(N.call("getitem", base.node, self.index_node(node.slice, frame)))
+            return self.read_elements(base, node, frame)
         index = self.ev(node.slice, frame)
         if isinstance(index, Static):
             if isinstance(base, Tup):
@@ -799,21 +799,44 @@ class Resolver:
                 return Dyn(N.subscript(base.node, N.const(index.obj)))
         raise self.error(UnsupportedSyntaxError, "this index needs a constant", node)
 
-    def index_node(self, node, frame):
-        """An index as a tuple node of names, constants and slices of those."""
+    def read_elements(self, base, node, frame):
+        """`x[index]`. A None in the index (`x[:, None]`, np.newaxis) is a new axis of length 1:
+        the elements the rest of the index reads, then expand_dims where each None stands."""
+        new_axes = []
+        index = self.index_node(node.slice, frame, new_axes)
+        value = Dyn(N.call("getitem", base.node, index)) if index.elts or not new_axes else base
+        for axis in new_axes:
+            value = self.prim_call(surface.spec("expand_dims", "axis"), [value, Static(axis)], {}, node)
+        return value
+
+    def index_node(self, node, frame, new_axes=None):
+        """An index as a tuple node of names, constants and slices of those. With a list for
+        `new_axes`, a None in the index is left out and the axis it adds to the result is
+        appended there (its position: the slices and Nones before it)."""
         parts = node.elts if isinstance(node, gast.Tuple) else [node]
-        out = []
+        out, axes, exact = [], 0, True
         for part in parts:
             if isinstance(part, gast.Slice):
                 bounds = [None if b is None else self.atom(self.ev(b, frame), part, "a slice bound")
                           for b in (part.lower, part.upper, part.step)]
                 out.append(gast.Slice(lower=bounds[0], upper=bounds[1], step=bounds[2]))
-            else:
-                value = self.ev(part, frame)
-                if isinstance(value, Static) and not isinstance(value.obj, (int, np.integer)):
-                    raise self.error(UnsupportedSyntaxError, f"index {value.obj!r} is not supported", part,
-                                     "index with integers, slices or an integer array")
-                out.append(self.atom(value, part, "an index"))
+                axes += 1
+                continue
+            value = self.ev(part, frame)
+            if isinstance(value, Static) and value.obj is None and new_axes is not None:
+                if not exact:
+                    raise self.error(UnsupportedSyntaxError, "a new axis (None) after an index that is not a "
+                                     "constant is not supported", part,
+                                     "put the None before it, or use np.expand_dims on the result")
+                new_axes.append(axes)
+                axes += 1
+                continue
+            if isinstance(value, Static) and not isinstance(value.obj, (int, np.integer)):
+                raise self.error(UnsupportedSyntaxError, f"index {value.obj!r} is not supported", part,
+                                 "index with integers, slices, an integer array"
+                                 + (" or None (a new axis)" if new_axes is not None else ""))
+            exact = exact and isinstance(value, Static)     # a runtime index may be an array of indices
+            out.append(self.atom(value, part, "an index"))
         return N.tuple_(out)
 
     def ev_Slice(self, node, frame):

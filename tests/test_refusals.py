@@ -327,6 +327,19 @@ def f_unpack_shape_into_too_many(x):
     return x * n * d * k
 
 
+def f_new_axis_after_runtime_index(x):
+    acc = x[0, None] * 0.0
+    for i in range(x.shape[0]):
+        acc = acc + x[i, None]  # refused: new axis after a runtime index
+    return acc
+
+
+def f_new_axis_in_written_index(x):
+    y = np.zeros((3, 1))
+    y[:, None] = x  # refused: new axis in a written index
+    return y
+
+
 # -- the table -------------------------------------------------------------------------
 
 X = np.array([0.5, -1.0, 2.0])
@@ -392,6 +405,8 @@ CASES = [
      ["3 dimensions, into 2 names"]),
     ("unpack a shape into too many names", f_unpack_shape_into_too_many, X2, (ShapeError,),
      ["2 dimensions, into 3 names"]),
+    ("new axis after a runtime index", f_new_axis_after_runtime_index, np.ones((20, 3)), SYNTAX, ["new axis"]),
+    ("new axis in a written index", f_new_axis_in_written_index, X, SYNTAX, ["index None"]),
 ]
 
 

@@ -367,6 +367,26 @@ def ar_shape_unpack_ag(x, w):
     return anp.sum(h, axis=1) / d + anp.sum(x[n - 1]) * cols / rows
 
 
+# 37. new axes from None and np.newaxis: pairwise differences, a row and a column of a matrix
+def ar_new_axes(x, y, m):
+    d = np.exp(-(x[:, None] - y[np.newaxis, :]) ** 2)
+    return d * m[0, None] + m[None, :, 1].T * m[:, None, 0]
+
+
+def ar_new_axes_ag(x, y, m):
+    d = anp.exp(-(x[:, None] - y[np.newaxis, :]) ** 2)
+    return d * m[0, None] + m[None, :, 1].T * m[:, None, 0]
+
+
+# 38. a reshape to one int, as NumPy takes it
+def ar_reshape_int(x):
+    return np.tanh(x.reshape(-1)) * np.reshape(x, 12)
+
+
+def ar_reshape_int_ag(x):
+    return anp.tanh(anp.reshape(x, -1)) * anp.reshape(x, 12)
+
+
 CASES = [
     Case("ar_mlp", ar_mlp, lambda: (r(1, 3, 4), r(2, 4, 5), r(3, 5), r(4, 5, 2)), ar_mlp_ag),
     Case("ar_logsumexp", ar_logsumexp, lambda: (r(5, 3, 4),), ar_logsumexp_ag),
@@ -405,4 +425,6 @@ CASES = [
     Case("ar_np_dot", ar_np_dot, lambda: (r(59, 2, 3), r(60, 3, 4), r(61, 4, 2)), ar_np_dot_ag),
     Case("ar_reduce_max", ar_reduce_max, lambda: (r(62, 3, 4),), ar_reduce_max_ag),
     Case("ar_shape_unpack", ar_shape_unpack, lambda: (r(63, 3, 4), r(64, 4, 2)), ar_shape_unpack_ag),
+    Case("ar_new_axes", ar_new_axes, lambda: (r(65, 3), r(66, 3), r(67, 3, 3)), ar_new_axes_ag),
+    Case("ar_reshape_int", ar_reshape_int, lambda: (r(68, 3, 4),), ar_reshape_int_ag),
 ]
