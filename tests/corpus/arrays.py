@@ -378,13 +378,13 @@ def ar_new_axes_ag(x, y, m):
     return d * m[0, None] + m[None, :, 1].T * m[:, None, 0]
 
 
-# 38. a reshape to one int, as NumPy takes it
+# 38. a reshape to one int, as NumPy takes it; flatten and ravel
 def ar_reshape_int(x):
-    return np.tanh(x.reshape(-1)) * np.reshape(x, 12)
+    return np.tanh(x.reshape(-1)) * np.reshape(x, 12) + x.flatten() * np.ravel(x.T) - x.ravel()
 
 
 def ar_reshape_int_ag(x):
-    return anp.tanh(anp.reshape(x, -1)) * anp.reshape(x, 12)
+    return anp.tanh(anp.reshape(x, -1)) * anp.reshape(x, 12) + x.flatten() * anp.ravel(x.T) - anp.ravel(x)
 
 
 CASES = [
