@@ -938,6 +938,8 @@ class Resolver:
         op_spec = self._spec_of(obj)
         if op_spec is not None:
             return self.prim_call(op_spec, args, kwargs, node, getattr(obj, "__name__", type(obj).__name__))
+        if obj is np.concatenate or obj is np.stack:
+            return self.join(obj, args, kwargs, node)
         if obj is checkpointed:
             return self.mark_checkpointed(args, kwargs, node)
         if isinstance(obj, Cell):
@@ -964,6 +966,26 @@ class Resolver:
         raise self.error(ResolveError, f"cannot differentiate a call to {getattr(obj, '__qualname__', repr(obj))[:60]}",
                          node, "call a primitive from s2sgrad.ops, a NumPy function, a sub-cell, or a helper "
                          "function defined in a .py file")
+
+    def join(self, fn, args, kwargs, node):
+        """np.concatenate / np.stack of a tuple or list of arrays: Concat of two at a time from
+        the left, each array given its new axis first for stack."""
+        name = f"np.{fn.__name__}"
+        axis = kwargs.pop("axis", args[1] if len(args) == 2 else Static(0))
+        seq = args[0] if args else None
+        if isinstance(seq, Static) and isinstance(seq.obj, (tuple, list)):
+            seq = Tup([self.wrap_static(x) for x in seq.obj])
+        if (len(args) not in (1, 2) or kwargs or not isinstance(seq, Tup) or not seq.items
+                or not isinstance(axis, Static) or not isinstance(axis.obj, (int, np.integer))):
+            raise self.error(UnsupportedSyntaxError, f"{name} takes a tuple or list of arrays and a constant "
+                             "integer axis here", node, f"write {name}((a, b, ...), axis=k)")
+        items = seq.items
+        if fn is np.stack:
+            items = [self.prim_call(surface.spec("expand_dims", "axis"), [v, axis], {}, node, name) for v in items]
+        value = items[0]
+        for item in items[1:]:
+            value = self.prim_call(surface.spec("concat2", "axis"), [value, item, axis], {}, node, name)
+        return value
 
     def mark_checkpointed(self, args, kwargs, node):
         every = kwargs.pop("every", args[1] if len(args) > 1 else Static(None))

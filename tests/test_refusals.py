@@ -340,6 +340,13 @@ def f_new_axis_in_written_index(x):
     return y
 
 
+def f_concatenate_a_runtime_axis(x):
+    k = 0
+    if x.sum() > 0:
+        k = 1
+    return np.concatenate((x, x), axis=k)  # refused: concatenate along a runtime axis
+
+
 # -- the table -------------------------------------------------------------------------
 
 X = np.array([0.5, -1.0, 2.0])
@@ -407,6 +414,7 @@ CASES = [
      ["2 dimensions, into 3 names"]),
     ("new axis after a runtime index", f_new_axis_after_runtime_index, np.ones((20, 3)), SYNTAX, ["new axis"]),
     ("new axis in a written index", f_new_axis_in_written_index, X, SYNTAX, ["index None"]),
+    ("concatenate along a runtime axis", f_concatenate_a_runtime_axis, X2, SYNTAX, ["constant integer axis"]),
 ]
 
 

@@ -387,6 +387,19 @@ def ar_reshape_int_ag(x):
     return anp.tanh(anp.reshape(x, -1)) * anp.reshape(x, 12) + x.flatten() * anp.ravel(x.T) - anp.ravel(x)
 
 
+# 39. np.concatenate and np.stack of tuples and lists, along positive and negative axes
+def ar_join(x, y):
+    z = np.concatenate((x, y * 2.0, x), axis=1)
+    s = np.stack([x, np.tanh(y)], axis=-1)
+    return np.tanh(z).sum(axis=0) * s.sum(axis=(0, 2)).sum() + np.concatenate([x[0], y[1]]).sum()
+
+
+def ar_join_ag(x, y):
+    z = anp.concatenate((x, y * 2.0, x), axis=1)
+    s = anp.stack([x, anp.tanh(y)], axis=-1)
+    return anp.sum(anp.tanh(z), axis=0) * anp.sum(anp.sum(s, axis=(0, 2))) + anp.sum(anp.concatenate([x[0], y[1]]))
+
+
 CASES = [
     Case("ar_mlp", ar_mlp, lambda: (r(1, 3, 4), r(2, 4, 5), r(3, 5), r(4, 5, 2)), ar_mlp_ag),
     Case("ar_logsumexp", ar_logsumexp, lambda: (r(5, 3, 4),), ar_logsumexp_ag),
@@ -427,4 +440,5 @@ CASES = [
     Case("ar_shape_unpack", ar_shape_unpack, lambda: (r(63, 3, 4), r(64, 4, 2)), ar_shape_unpack_ag),
     Case("ar_new_axes", ar_new_axes, lambda: (r(65, 3), r(66, 3), r(67, 3, 3)), ar_new_axes_ag),
     Case("ar_reshape_int", ar_reshape_int, lambda: (r(68, 3, 4),), ar_reshape_int_ag),
+    Case("ar_join", ar_join, lambda: (r(69, 3, 4), r(70, 3, 4)), ar_join_ag),
 ]
