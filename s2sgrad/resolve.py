@@ -144,6 +144,7 @@ ALLOCATION = {
     np.copy: surface.spec("copy"),
 }
 EXTRA_METHODS = {"copy": surface.spec("copy")}
+MOMENTS = ("var", "std")         # composites: resolve writes them out (Resolver.moment)
 
 
 def same_value(a, b):
@@ -769,7 +770,7 @@ class Resolver:
                 return Dyn(N.attribute(base.node, node.attr))
             if node.attr == "T":
                 return self.prim_call(surface.spec("transpose", perm=None), [base], {}, node)
-            if node.attr in surface.METHODS or node.attr in EXTRA_METHODS:
+            if node.attr in surface.METHODS or node.attr in EXTRA_METHODS or node.attr in MOMENTS:
                 return Method(base, node.attr)
         raise self.error(ResolveError, f"'{node.attr}' is not a supported attribute or method of a tensor", node,
                          f"supported methods: {', '.join(sorted(surface.METHODS))}, and .shape, .T")
@@ -925,6 +926,8 @@ class Resolver:
         func = self.ev(node.func, frame)
         args = [self.ev(a, frame) for a in node.args]
         kwargs = {k.arg: self.ev(k.value, frame) for k in node.keywords}
+        if isinstance(func, Method) and func.name in MOMENTS:
+            return self.moment(func.name, [func.base] + args, kwargs, node, f"Tensor.{func.name}")
         if isinstance(func, Method):
             op_spec = surface.METHODS.get(func.name) or EXTRA_METHODS[func.name]
             return self.prim_call(op_spec, [func.base] + args, kwargs, node, f"Tensor.{func.name}")
@@ -940,6 +943,8 @@ class Resolver:
             return self.prim_call(op_spec, args, kwargs, node, getattr(obj, "__name__", type(obj).__name__))
         if obj is np.concatenate or obj is np.stack:
             return self.join(obj, args, kwargs, node)
+        if obj is np.var or obj is np.std:
+            return self.moment(obj.__name__, args, kwargs, node, f"np.{obj.__name__}")
         if obj is checkpointed:
             return self.mark_checkpointed(args, kwargs, node)
         if isinstance(obj, Cell):
@@ -986,6 +991,28 @@ class Resolver:
         for item in items[1:]:
             value = self.prim_call(surface.spec("concat2", "axis"), [value, item, axis], {}, node, name)
         return value
+
+    def moment(self, name, args, kwargs, node, what):
+        """x.var() / x.std() and np.var / np.std (ddof 0): the mean of the squared deviations
+        from the mean, as Tensor.var computes it eagerly; std its square root."""
+        params = ("x", "axis", "ddof", "keepdims") if what.startswith("Tensor") else ("x", "axis", "dtype", "out",
+                                                                                       "ddof", "keepdims")
+        given = dict(zip(params, args))
+        if len(args) > len(params) or set(kwargs) - set(params) or set(kwargs) & set(given):
+            raise self.error(ResolveError, f"{what} takes ({', '.join(params[1:])})", node)
+        given.update(kwargs)
+        for option, default in (("dtype", None), ("out", None), ("ddof", 0)):
+            value = given.get(option, Static(default))
+            if not (isinstance(value, Static) and value.obj == default):
+                raise self.error(UnsupportedSyntaxError, f"{what} with {option} other than {default} is not "
+                                 "supported", node, "leave it out: the variance divides by the count (ddof=0)")
+        axis, keep = given.get("axis", Static(None)), given.get("keepdims", Static(False))
+        mean = surface.METHODS["mean"]
+        centre = self.prim_call(mean, [given["x"], axis, Static(True)], {}, node, what)
+        deviation = self.binop(gast.Sub(), given["x"], centre, node)
+        value = self.prim_call(mean, [self.binop(gast.Mult(), deviation, deviation, node), axis, keep], {}, node,
+                               what)
+        return self.prim_call(surface.spec("sqrt"), [value], {}, node, what) if name == "std" else value
 
     def mark_checkpointed(self, args, kwargs, node):
         every = kwargs.pop("every", args[1] if len(args) > 1 else Static(None))

@@ -145,6 +145,17 @@ class Tensor:
     def copy(self):
         return Tensor._from_array(self._data.copy())
 
+    def var(self, axis=None, ddof=0, keepdims=False, dtype=None, out=None):
+        """The mean of the squared deviations from the mean (as Resolver.moment writes it);
+        np.var(tensor) calls this with dtype and out."""
+        if ddof != 0 or dtype is not None or out is not None:
+            raise TypeError("Tensor.var supports ddof=0 only, and no dtype or out")
+        deviation = self - self.mean(axis=axis, keep_dims=True)
+        return (deviation * deviation).mean(axis=axis, keep_dims=keepdims)
+
+    def std(self, axis=None, ddof=0, keepdims=False, dtype=None, out=None):
+        return apply_op(spec("sqrt"), (self.var(axis, ddof, keepdims, dtype, out),))
+
     def __abs__(self):
         return wrap(np.abs(self._data))
 

@@ -347,6 +347,10 @@ def f_concatenate_a_runtime_axis(x):
     return np.concatenate((x, x), axis=k)  # refused: concatenate along a runtime axis
 
 
+def f_variance_with_ddof(x):
+    return x.var(ddof=1) * x  # refused: variance with ddof
+
+
 # -- the table -------------------------------------------------------------------------
 
 X = np.array([0.5, -1.0, 2.0])
@@ -415,6 +419,7 @@ CASES = [
     ("new axis after a runtime index", f_new_axis_after_runtime_index, np.ones((20, 3)), SYNTAX, ["new axis"]),
     ("new axis in a written index", f_new_axis_in_written_index, X, SYNTAX, ["index None"]),
     ("concatenate along a runtime axis", f_concatenate_a_runtime_axis, X2, SYNTAX, ["constant integer axis"]),
+    ("variance with ddof", f_variance_with_ddof, X, SYNTAX, ["ddof"]),
 ]
 
 

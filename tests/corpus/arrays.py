@@ -400,6 +400,17 @@ def ar_join_ag(x, y):
     return anp.sum(anp.tanh(z), axis=0) * anp.sum(anp.sum(s, axis=(0, 2))) + anp.sum(anp.concatenate([x[0], y[1]]))
 
 
+# 40. variance and standard deviation: a hand-written layer norm, methods and NumPy forms
+def ar_moments(x):
+    normed = (x - x.mean(axis=-1, keepdims=True)) / np.sqrt(x.var(axis=-1, keepdims=True) + 1e-5)
+    return normed * x.std(axis=0) + np.var(x) * np.std(x, 1, keepdims=True)
+
+
+def ar_moments_ag(x):
+    normed = (x - anp.mean(x, axis=-1, keepdims=True)) / anp.sqrt(anp.var(x, axis=-1, keepdims=True) + 1e-5)
+    return normed * anp.std(x, axis=0) + anp.var(x) * anp.std(x, 1, keepdims=True)
+
+
 CASES = [
     Case("ar_mlp", ar_mlp, lambda: (r(1, 3, 4), r(2, 4, 5), r(3, 5), r(4, 5, 2)), ar_mlp_ag),
     Case("ar_logsumexp", ar_logsumexp, lambda: (r(5, 3, 4),), ar_logsumexp_ag),
@@ -441,4 +452,5 @@ CASES = [
     Case("ar_new_axes", ar_new_axes, lambda: (r(65, 3), r(66, 3), r(67, 3, 3)), ar_new_axes_ag),
     Case("ar_reshape_int", ar_reshape_int, lambda: (r(68, 3, 4),), ar_reshape_int_ag),
     Case("ar_join", ar_join, lambda: (r(69, 3, 4), r(70, 3, 4)), ar_join_ag),
+    Case("ar_moments", ar_moments, lambda: (r(71, 3, 4),), ar_moments_ag),
 ]
