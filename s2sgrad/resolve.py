@@ -937,12 +937,17 @@ class Resolver:
 
     def call_static(self, obj, args, kwargs, node):
         from .nn.cell import Cell
-        from .ops import Primitive
+        from .ops import JoinPrimitive, Primitive
         op_spec = self._spec_of(obj)
         if op_spec is not None:
             return self.prim_call(op_spec, args, kwargs, node, getattr(obj, "__name__", type(obj).__name__))
-        if obj is np.concatenate or obj is np.stack:
-            return self.join(obj, args, kwargs, node)
+        if obj is np.concatenate or obj is np.stack or hasattr(obj, "_s2s_join"):
+            what = f"{'ops' if hasattr(obj, '_s2s_join') else 'np'}.{obj.__name__}"
+            return self.join(getattr(obj, "_s2s_join", obj), args, kwargs, node, what)
+        if isinstance(obj, JoinPrimitive):
+            if len(args) != 1 or kwargs:
+                raise self.error(ResolveError, f"{type(obj).__name__} takes one tuple of tensors", node)
+            return self.join(type(obj).numpy, [args[0], Static(obj.axis)], {}, node, type(obj).__name__)
         if obj is np.var or obj is np.std:
             return self.moment(obj.__name__, args, kwargs, node, f"np.{obj.__name__}")
         if obj is checkpointed:
@@ -972,10 +977,10 @@ class Resolver:
                          node, "call a primitive from s2sgrad.ops, a NumPy function, a sub-cell, or a helper "
                          "function defined in a .py file")
 
-    def join(self, fn, args, kwargs, node):
-        """np.concatenate / np.stack of a tuple or list of arrays: Concat of two at a time from
-        the left, each array given its new axis first for stack."""
-        name = f"np.{fn.__name__}"
+    def join(self, fn, args, kwargs, node, name):
+        """np.concatenate / np.stack (and ops.Concat, ops.concat, ops.Stack, ...) of a tuple or
+        list of arrays: Concat of two at a time from the left, each array given its new axis
+        first for stack."""
         axis = kwargs.pop("axis", args[1] if len(args) == 2 else Static(0))
         seq = args[0] if args else None
         if isinstance(seq, Static) and isinstance(seq.obj, (tuple, list)):
@@ -983,7 +988,7 @@ class Resolver:
         if (len(args) not in (1, 2) or kwargs or not isinstance(seq, Tup) or not seq.items
                 or not isinstance(axis, Static) or not isinstance(axis.obj, (int, np.integer))):
             raise self.error(UnsupportedSyntaxError, f"{name} takes a tuple or list of arrays and a constant "
-                             "integer axis here", node, f"write {name}((a, b, ...), axis=k)")
+                             "integer axis here", node, "pass a tuple of arrays, e.g. (a, b), and an axis such as 1")
         items = seq.items
         if fn is np.stack:
             items = [self.prim_call(surface.spec("expand_dims", "axis"), [v, axis], {}, node, name) for v in items]

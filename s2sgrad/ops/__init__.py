@@ -4,9 +4,11 @@ A primitive object (`ops.MatMul(transpose_b=True)`) is an `OpSpec` with its
 `__init__` attributes fixed; calling it on Tensors runs eagerly, and inside a
 compiled construct it becomes one primitive call.
 """
+import numpy as np
+
 from .. import dtype as mstype
 from ..surface import OpSpec, spec, clip_spec, einsum_spec, gather_batch_dims_zero
-from ..tensor import apply_op
+from ..tensor import apply_op, to_array, wrap
 from .grad_operation import GradOperation
 
 
@@ -109,6 +111,38 @@ class OneHot(Primitive):
         if axis != -1:
             raise ValueError("s2sgrad's OneHot supports axis=-1 only")
         super().__init__()
+
+
+class JoinPrimitive(Primitive):
+    """ops.Concat(axis) / ops.Stack(axis), called on a tuple of tensors: NumPy's function
+    (`numpy`) eagerly, and the same call in compiled code (Resolver.join)."""
+    numpy = None
+
+    def __init__(self, axis=0):
+        self.spec, self.axis = None, axis
+
+    def __call__(self, tensors):
+        return wrap(type(self).numpy([to_array(t) for t in tensors], axis=self.axis))
+
+
+class Concat(JoinPrimitive):
+    numpy = staticmethod(np.concatenate)
+
+
+class Stack(JoinPrimitive):
+    numpy = staticmethod(np.stack)
+
+
+def concat(tensors, axis=0):
+    return Concat(axis)(tensors)
+
+
+def stack(tensors, axis=0):
+    return Stack(axis)(tensors)
+
+
+concat._s2s_join, stack._s2s_join = np.concatenate, np.stack
+cat = concat
 
 
 def _functional(name, op_spec):

@@ -26,6 +26,8 @@ transpose = ops.Transpose()
 reshape = ops.Reshape()
 square = ops.Square()
 bias_add = ops.BiasAdd()
+concat_1 = ops.Concat(axis=1)
+stack_last = ops.Stack(-1)
 
 
 def r(seed, *shape):
@@ -411,6 +413,21 @@ def ar_moments_ag(x):
     return normed * anp.std(x, axis=0) + anp.var(x) * anp.std(x, 1, keepdims=True)
 
 
+# 41. MindSpore's forms of 39: ops.Concat(axis), ops.Stack(axis), ops.concat, ops.cat, ops.stack
+def ar_ops_join(x, y):
+    z = concat_1((x, y * 2.0))
+    s = stack_last([x, y])
+    return (ops.tanh(z) * ops.cat([y, x], axis=1)).sum(axis=0) + s.sum(axis=-1).sum() * ops.concat((x, y)).mean() \
+        + ops.stack((x, y)).sum()
+
+
+def ar_ops_join_ag(x, y):
+    z = anp.concatenate((x, y * 2.0), axis=1)
+    s = anp.stack([x, y], axis=-1)
+    return anp.sum(anp.tanh(z) * anp.concatenate([y, x], axis=1), axis=0) \
+        + anp.sum(anp.sum(s, axis=-1)) * anp.mean(anp.concatenate((x, y))) + anp.sum(anp.stack((x, y)))
+
+
 CASES = [
     Case("ar_mlp", ar_mlp, lambda: (r(1, 3, 4), r(2, 4, 5), r(3, 5), r(4, 5, 2)), ar_mlp_ag),
     Case("ar_logsumexp", ar_logsumexp, lambda: (r(5, 3, 4),), ar_logsumexp_ag),
@@ -453,4 +470,5 @@ CASES = [
     Case("ar_reshape_int", ar_reshape_int, lambda: (r(68, 3, 4),), ar_reshape_int_ag),
     Case("ar_join", ar_join, lambda: (r(69, 3, 4), r(70, 3, 4)), ar_join_ag),
     Case("ar_moments", ar_moments, lambda: (r(71, 3, 4),), ar_moments_ag),
+    Case("ar_ops_join", ar_ops_join, lambda: (r(72, 3, 4), r(73, 3, 4)), ar_ops_join_ag),
 ]
