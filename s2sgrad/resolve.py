@@ -948,6 +948,12 @@ class Resolver:
             if len(args) != 1 or kwargs:
                 raise self.error(ResolveError, f"{type(obj).__name__} takes one tuple of tensors", node)
             return self.join(type(obj).numpy, [args[0], Static(obj.axis)], {}, node, type(obj).__name__)
+        if obj is np.outer:
+            if len(args) != 2 or kwargs:
+                raise self.error(ResolveError, "np.outer takes two arrays here", node)
+            column, row = (self.prim_call(surface.spec("reshape", "shape"), [v, Static(shape)], {}, node, "np.outer")
+                           for v, shape in zip(args, ((-1, 1), (1, -1))))
+            return self.binop(gast.Mult(), column, row, node)
         if obj is np.var or obj is np.std:
             return self.moment(obj.__name__, args, kwargs, node, f"np.{obj.__name__}")
         if obj is checkpointed:

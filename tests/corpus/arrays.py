@@ -428,6 +428,11 @@ def ar_ops_join_ag(x, y):
         + anp.sum(anp.sum(s, axis=-1)) * anp.mean(anp.concatenate((x, y))) + anp.sum(anp.stack((x, y)))
 
 
+# 42. np.outer of a vector and a matrix (flattened, as NumPy does; autograd's outer takes vectors only)
+def ar_outer(x, m):
+    return np.tanh(np.outer(x, m)).sum(axis=1) + np.outer(m[0], x).T.sum(axis=0)
+
+
 CASES = [
     Case("ar_mlp", ar_mlp, lambda: (r(1, 3, 4), r(2, 4, 5), r(3, 5), r(4, 5, 2)), ar_mlp_ag),
     Case("ar_logsumexp", ar_logsumexp, lambda: (r(5, 3, 4),), ar_logsumexp_ag),
@@ -471,4 +476,5 @@ CASES = [
     Case("ar_join", ar_join, lambda: (r(69, 3, 4), r(70, 3, 4)), ar_join_ag),
     Case("ar_moments", ar_moments, lambda: (r(71, 3, 4),), ar_moments_ag),
     Case("ar_ops_join", ar_ops_join, lambda: (r(72, 3, 4), r(73, 3, 4)), ar_ops_join_ag),
+    Case("ar_outer", ar_outer, lambda: (r(74, 3), r(75, 2, 3))),
 ]
