@@ -937,25 +937,13 @@ class Resolver:
 
     def call_static(self, obj, args, kwargs, node):
         from .nn.cell import Cell
-        from .ops import JoinPrimitive, Primitive
+        from .ops import Primitive
         op_spec = self._spec_of(obj)
         if op_spec is not None:
             return self.prim_call(op_spec, args, kwargs, node, getattr(obj, "__name__", type(obj).__name__))
-        if obj is np.concatenate or obj is np.stack or hasattr(obj, "_s2s_join"):
-            what = f"{'ops' if hasattr(obj, '_s2s_join') else 'np'}.{obj.__name__}"
-            return self.join(getattr(obj, "_s2s_join", obj), args, kwargs, node, what)
-        if isinstance(obj, JoinPrimitive):
-            if len(args) != 1 or kwargs:
-                raise self.error(ResolveError, f"{type(obj).__name__} takes one tuple of tensors", node)
-            return self.join(type(obj).numpy, [args[0], Static(obj.axis)], {}, node, type(obj).__name__)
-        if obj is np.outer:
-            if len(args) != 2 or kwargs:
-                raise self.error(ResolveError, "np.outer takes two arrays here", node)
-            column, row = (self.prim_call(surface.spec("reshape", "shape"), [v, Static(shape)], {}, node, "np.outer")
-                           for v, shape in zip(args, ((-1, 1), (1, -1))))
-            return self.binop(gast.Mult(), column, row, node)
-        if obj is np.var or obj is np.std:
-            return self.moment(obj.__name__, args, kwargs, node, f"np.{obj.__name__}")
+        composite = self.call_composite(obj, args, kwargs, node)
+        if composite is not None:
+            return composite
         if obj is checkpointed:
             return self.mark_checkpointed(args, kwargs, node)
         if isinstance(obj, Cell):
@@ -983,6 +971,27 @@ class Resolver:
                          node, "call a primitive from s2sgrad.ops, a NumPy function, a sub-cell, or a helper "
                          "function defined in a .py file")
 
+    def call_composite(self, obj, args, kwargs, node):
+        """A form written out as several primitives here, each at the user's line (np.stack,
+        np.outer, x.var(), ...), or None when obj is not one."""
+        from .ops import JoinPrimitive
+        if obj is np.concatenate or obj is np.stack or hasattr(obj, "_s2s_join"):
+            what = f"{'ops' if hasattr(obj, '_s2s_join') else 'np'}.{obj.__name__}"
+            return self.join(getattr(obj, "_s2s_join", obj), args, kwargs, node, what)
+        if isinstance(obj, JoinPrimitive):
+            if len(args) != 1 or kwargs:
+                raise self.error(ResolveError, f"{type(obj).__name__} takes one tuple of tensors", node)
+            return self.join(type(obj).numpy, [args[0], Static(obj.axis)], {}, node, type(obj).__name__)
+        if obj is np.outer:
+            if len(args) != 2 or kwargs:
+                raise self.error(ResolveError, "np.outer takes two arrays here", node)
+            column, row = (self.prim_call(surface.spec("reshape", "shape"), [v, Static(shape)], {}, node, "np.outer")
+                           for v, shape in zip(args, ((-1, 1), (1, -1))))
+            return self.binop(gast.Mult(), column, row, node)
+        if obj is np.var or obj is np.std:
+            return self.moment(obj.__name__, args, kwargs, node, f"np.{obj.__name__}")
+        return None
+
     def join(self, fn, args, kwargs, node, name):
         """np.concatenate / np.stack (and ops.Concat, ops.concat, ops.Stack, ...) of a tuple or
         list of arrays: Concat of two at a time from the left, each array given its new axis
@@ -1009,7 +1018,7 @@ class Resolver:
         params = ("x", "axis", "ddof", "keepdims") if what.startswith("Tensor") else ("x", "axis", "dtype", "out",
                                                                                        "ddof", "keepdims")
         given = dict(zip(params, args))
-        if len(args) > len(params) or set(kwargs) - set(params) or set(kwargs) & set(given):
+        if not args or len(args) > len(params) or set(kwargs) - set(params) or set(kwargs) & set(given):
             raise self.error(ResolveError, f"{what} takes ({', '.join(params[1:])})", node)
         given.update(kwargs)
         for option, default in (("dtype", None), ("out", None), ("ddof", 0)):
