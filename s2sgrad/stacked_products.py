@@ -46,20 +46,21 @@ def _stack(loop, avals, names):
     body, k = loop.body, loop.target.id
     buffers = {}            # (root operand name, first position) -> buffer name
     before, after, replaced = [], [], {}
-    mentioned = None        # the names in each body statement, found once
+    mentioned = written = None      # the names each body statement mentions and assigns, found once
     for pos, stmt in enumerate(body):
         found = _product(stmt, avals)
         if found is None:
             continue
         sink, kind, operands = found
         if mentioned is None:
-            mentioned = [names_in(s) for s in body]
+            mentioned, written = [names_in(s) for s in body], [assigned([s]) for s in body]
         if any(sink in names for j, names in enumerate(mentioned) if j != pos):
             continue
         stacked = []
         for name in operands:
-            root = _root(body, pos, name)
-            key = next((key for key in buffers if key[0] == root and _unchanged(body, key[1], pos, root)), None)
+            root = _root(body, written, pos, name)
+            key = next((key for key in buffers if key[0] == root and _unchanged(body, written, key[1], pos, root)),
+                       None)
             if key is None:
                 key = (root, pos)
                 rows, cols = avals[name].shape
@@ -127,20 +128,21 @@ def _flat_rows(buffer, trips, shape):
     return N.call("reshape", N.name(buffer), N.tuple_([n, N.const(cols)]))
 
 
-def _root(body, pos, name):
+def _root(body, written, pos, name):
     """The name whose array `name` holds at body[pos], following plain copies `name = other`
-    made earlier in the body when `other` is not reassigned in between."""
+    made earlier in the body when `other` is not reassigned in between (written[j]: the
+    names body[j] assigns)."""
     for j in range(pos - 1, -1, -1):
-        if name in assigned([body[j]]):
+        if name in written[j]:
             a = simple_assign(body[j])
-            if a is not None and isinstance(a[1], gast.Name) and a[1].id not in assigned(body[j + 1:pos]):
-                return _root(body, j, a[1].id)
+            if a is not None and isinstance(a[1], gast.Name) and not any(a[1].id in w for w in written[j + 1:pos]):
+                return _root(body, written, j, a[1].id)
             return name
     return name
 
 
-def _unchanged(body, start, end, root):
+def _unchanged(body, written, start, end, root):
     """Between two positions `root` still holds the same values: nothing rebinds it and
     nothing writes into any array (only plain `name = value` statements)."""
-    between = body[start + 1:end]
-    return all(simple_assign(s) is not None for s in between) and root not in assigned(between)
+    return (all(simple_assign(s) is not None for s in body[start + 1:end])
+            and not any(root in w for w in written[start + 1:end]))
