@@ -23,7 +23,7 @@ def fast_path(grad, entry, inputs, flags):
     or constants); flags: the training flags in the program's key."""
     lines, env = [], {"Tensor": Tensor, "ndarray": np.ndarray, "EPOCH": parameter._layout_epoch,
                       "FLAGS": grad.training_flags, "F": flags, "E": entry.param_epoch, "entry": entry,
-                      "run": run, "WRAP": entry.wrap_out, "STRUCTURE": entry.structure}
+                      "FN": entry.fn, "failed": failed, "WRAP": entry.wrap_out, "STRUCTURE": entry.structure}
     n = len(inputs) + (1 if grad.sens_param else 0)
     lines.append(f"if len(args) != {n}:\n    return None")
     values = []
@@ -51,7 +51,8 @@ def fast_path(grad, entry, inputs, flags):
     if grad.sens_param:
         env["SENS"], env["OUT"] = grad._sens, entry.out_aval
         values.append(f"SENS(args[{n - 1}], OUT)")
-    lines.append(f"result = run(entry, ({', '.join(values)},))")
+    # the compiled call itself, as `run` makes it but without its frame and argument tuple
+    lines.append(f"try:\n    result = FN({', '.join(values)})\nexcept Exception as exc:\n    failed(entry, exc)")
     lines.append("entry.workspace = result[2]")
     if entry.state_params:
         from . import state
@@ -65,20 +66,29 @@ def fast_path(grad, entry, inputs, flags):
 
 def structure_of(grad, entry, n_inputs):
     """A function from the compiled gradient tuple to MindSpore's output structure:
-    (input grads), (weight grads), both, or the first input's grad alone."""
-    env = {"T": tensor_of, "zeros": zero_tensor}
-    inputs = []
-    for i in range(n_inputs):
-        env[f"G{i}"] = np.dtype(entry.grad_dtypes[i])
-        inputs.append(f"T(g[{i}], G{i})")
+    (input grads), (weight grads), both, or the first input's grad alone. Each gradient
+    that comes back as an array of its dtype (the usual case) is wrapped inline, without
+    tensor_of's call (W1 wraps three gradients a call)."""
+    env = {"T": tensor_of, "zeros": zero_tensor, "Tensor": Tensor, "ndarray": np.ndarray, "new": _new_object}
+    body = []
+
+    def tensor(slot):
+        """A new Tensor of gradient `slot` (one per occurrence, as a weight may be listed twice)."""
+        t = f"t{len(body)}"
+        env[f"G{slot}"] = np.dtype(entry.grad_dtypes[slot])
+        body.append(f"v = g[{slot}]\n"
+                    f"if type(v) is ndarray and v.dtype == G{slot}:\n"
+                    f"    {t} = new(Tensor)\n    {t}._data = v\n"
+                    f"else:\n    {t} = T(v, G{slot})")
+        return t
+    inputs = [tensor(i) for i in range(n_inputs)]
     weights = []
     for j, (w, slot) in enumerate(zip(grad.weights, entry.weight_slots)):
         if slot is None:                       # not a Parameter of the network, or frozen
             env[f"W{j}"] = w
             weights.append(f"zeros(W{j})")
         else:
-            env[f"G{slot}"] = np.dtype(entry.grad_dtypes[slot])
-            weights.append(f"T(g[{slot}], G{slot})")
+            weights.append(tensor(slot))
     tuple_of = lambda items: f"({', '.join(items)}{',' if len(items) == 1 else ''})"
     if grad.get_all and grad.get_by_list:
         expr = f"({tuple_of(inputs)}, {tuple_of(weights)})"
@@ -88,7 +98,8 @@ def structure_of(grad, entry, n_inputs):
         expr = tuple_of(weights)
     else:
         expr = inputs[0] if inputs else "()"
-    exec(compile(f"def structure(g):\n    return {expr}\n", "<s2sgrad gradient structure>", "exec"), env)
+    lines = "".join(f"    {line}\n" for text in body for line in text.split("\n"))
+    exec(compile(f"def structure(g):\n{lines}    return {expr}\n", "<s2sgrad gradient structure>", "exec"), env)
     return env["structure"]
 
 
@@ -116,6 +127,11 @@ def run(entry, values):
     try:
         return entry.fn(*values)
     except Exception as exc:
-        if type(exc).__module__.startswith("numba"):
-            raise entry.compile_error(exc) from None
-        raise
+        failed(entry, exc)
+
+
+def failed(entry, exc):
+    """Raise what the compiled call raised, Numba's errors as a CompileError at the user's line."""
+    if type(exc).__module__.startswith("numba"):
+        raise entry.compile_error(exc) from None
+    raise exc
