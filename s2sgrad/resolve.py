@@ -807,7 +807,7 @@ class Resolver:
         index = self.index_node(node.slice, frame, new_axes)
         value = Dyn(N.call("getitem", base.node, index)) if index.elts or not new_axes else base
         for axis in new_axes:
-            value = self.prim_call(surface.spec("expand_dims", "axis"), [value, Static(axis)], {}, node)
+            value = self.prim_call(surface.NUMPY[np.expand_dims], [value, Static(axis)], {}, node)
         return value
 
     def index_node(self, node, frame, new_axes=None):
@@ -985,7 +985,7 @@ class Resolver:
         if obj is np.outer:
             if len(args) != 2 or kwargs:
                 raise self.error(ResolveError, "np.outer takes two arrays here", node)
-            column, row = (self.prim_call(surface.spec("reshape", "shape"), [v, Static(shape)], {}, node, "np.outer")
+            column, row = (self.prim_call(surface.NUMPY[np.reshape], [v, Static(shape)], {}, node, "np.outer")
                            for v, shape in zip(args, ((-1, 1), (1, -1))))
             return self.binop(gast.Mult(), column, row, node)
         if obj is np.var or obj is np.std:
@@ -1006,7 +1006,7 @@ class Resolver:
                              "integer axis here", node, "pass a tuple of arrays, e.g. (a, b), and an axis such as 1")
         items = seq.items
         if fn is np.stack:
-            items = [self.prim_call(surface.spec("expand_dims", "axis"), [v, axis], {}, node, name) for v in items]
+            items = [self.prim_call(surface.NUMPY[np.expand_dims], [v, axis], {}, node, name) for v in items]
         value = items[0]
         for item in items[1:]:
             value = self.prim_call(surface.spec("concat2", "axis"), [value, item, axis], {}, node, name)
@@ -1032,7 +1032,7 @@ class Resolver:
         deviation = self.binop(gast.Sub(), given["x"], centre, node)
         value = self.prim_call(mean, [self.binop(gast.Mult(), deviation, deviation, node), axis, keep], {}, node,
                                what)
-        return self.prim_call(surface.spec("sqrt"), [value], {}, node, what) if name == "std" else value
+        return self.prim_call(surface.NUMPY[np.sqrt], [value], {}, node, what) if name == "std" else value
 
     def mark_checkpointed(self, args, kwargs, node):
         every = kwargs.pop("every", args[1] if len(args) > 1 else Static(None))

@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pytest
 
-from s2sgrad import Parameter, Tensor, nn
+from s2sgrad import Parameter, Tensor, nn, ops
 from s2sgrad.errors import CompileError, ResolveError, S2SGradError, ShapeError, UnsupportedSyntaxError
 
 THIS_FILE = os.path.abspath(__file__)
@@ -347,6 +347,13 @@ def f_concatenate_a_runtime_axis(x):
     return np.concatenate((x, x), axis=k)  # refused: concatenate along a runtime axis
 
 
+CONCAT = ops.Concat(0)
+
+
+def f_concat_given_tensors_not_a_tuple(x):
+    return CONCAT(x, x)  # refused: Concat given tensors, not a tuple
+
+
 def f_variance_with_ddof(x):
     return x.var(ddof=1) * x  # refused: variance with ddof
 
@@ -420,6 +427,7 @@ CASES = [
     ("new axis in a written index", f_new_axis_in_written_index, X, SYNTAX, ["index None"]),
     ("concatenate along a runtime axis", f_concatenate_a_runtime_axis, X2, SYNTAX, ["constant integer axis"]),
     ("variance with ddof", f_variance_with_ddof, X, SYNTAX, ["ddof"]),
+    ("Concat given tensors, not a tuple", f_concat_given_tensors_not_a_tuple, X, (ResolveError,), ["one tuple"]),
 ]
 
 
