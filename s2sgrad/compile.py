@@ -4,7 +4,8 @@ Backends form a registry: `register_backend(name, bind, fuse)` adds one, where
 `bind(module, source, cache)` replaces the module's `forward`, `backward` and
 `value_and_grad` with callables for that target, and `fuse` says whether it compiles
 the text with elementwise runs fused into loop nests (elementwise_loops.py). Built in:
-`cpu` (numba.njit, Numba's disk cache on when caching is; fused) and `python` (the
+`cpu` (numba.njit, Numba's disk cache on when caching is, loaded the light way
+warm_start.py describes; fused) and `python` (the
 same source as plain NumPy). `cuda` is looked up in `s2sgrad.cuda`, which registers
 itself on import (and fuses its own chains into kernels).
 
@@ -156,6 +157,7 @@ def load(source, backend="cpu", cache=True):
 
 def _bind_cpu(module, source, cache):
     import numba
+    from . import warm_start
     from .heap import keep_freed_memory
     keep_freed_memory()                   # temporaries reuse heap memory, not fresh pages
     if hasattr(module, "List"):           # array tapes: numba's typed list (backend.List is Python's)
@@ -166,10 +168,12 @@ def _bind_cpu(module, source, cache):
     # except a forward called with more than 30 arguments (many Parameters or tapes):
     # CPython compiles that call as `forward(*args)`, which Numba calls but cannot inline
     spread = any(ins.opname == "CALL_FUNCTION_EX" for ins in dis.get_instructions(module.value_and_grad))
-    for fname in ("forward", "backward"):
-        inline = "never" if spread and fname == "forward" else "always"
-        setattr(module, fname, numba.njit(cache=cache, inline=inline)(getattr(module, fname)))
-    module.value_and_grad = numba.njit(cache=cache)(module.value_and_grad)
+    inline = {"forward": "never" if spread else "always", "backward": "always", "value_and_grad": "never"}
+    for fname, how in inline.items():
+        dispatcher = numba.njit(inline=how)(getattr(module, fname))
+        if cache:         # njit(cache=True)'s disk cache, lighter to load
+            dispatcher._cache = warm_start.cache_of(dispatcher.py_func)
+        setattr(module, fname, dispatcher)
 
 
 def _bind_python(module, source, cache):

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import __version__
 from . import compile as compile_stage
-from . import parameter, state
+from . import parameter, state, warm_start
 from .analyze import analyze
 from .codegen import generate
 from .errors import CompileError, S2SGradError
@@ -81,6 +81,8 @@ class Compiled:
                 raise
             raise type(exc)(exc.message, self.line_map.get(line), exc.hint) from None
         self.fn = self.module.value_and_grad
+        self.called = False
+        self.calls_blas = backend == "cpu" and warm_start.calls_blas(self.compiled_source)
 
     @property
     def source(self):
@@ -176,7 +178,12 @@ class GradFunction:
         values = entry.arguments(arrays)
         if self.sens_param:
             values.append(self._sens(sens, entry.out_aval))
-        result = run(entry, values)
+        if entry.called:
+            result = run(entry, values)
+        else:
+            with warm_start.blas_alone(entry.calls_blas):
+                result = run(entry, values)
+            entry.called = True
         out, grads, entry.workspace = result[:3]
         if entry.state_params:
             state.write(entry.state_params, result[3])
