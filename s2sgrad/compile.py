@@ -171,8 +171,8 @@ def _bind_cpu(module, source, cache):
     inline = {"forward": "never" if spread else "always", "backward": "always", "value_and_grad": "never"}
     for fname, how in inline.items():
         dispatcher = numba.njit(inline=how)(getattr(module, fname))
-        if cache:         # njit(cache=True)'s disk cache, lighter to load
-            dispatcher._cache = warm_start.cache_of(dispatcher.py_func)
+        if cache and hasattr(dispatcher, "py_func"):    # njit(cache=True)'s disk cache, lighter to load
+            dispatcher._cache = warm_start.cache_of(dispatcher.py_func)   # (NUMBA_DISABLE_JIT: no dispatcher)
         setattr(module, fname, dispatcher)
 
 

@@ -27,8 +27,9 @@ class Net(nn.Cell):
 x = np.linspace(-0.5, 0.7, 8).reshape(2, 4)
 grad = nn.ForwardValueAndGrad(Net(np.float64), get_all=True)
 loss, (gx,) = grad(Tensor(x))
+vag = grad._grad.last.module.value_and_grad
 report = {"loss": float(loss.asnumpy()), "gx": gx.asnumpy().tolist(),
-          "hits": sum(grad._grad.last.module.value_and_grad.stats.cache_hits.values()),
+          "hits": sum(vag.stats.cache_hits.values()) if hasattr(vag, "stats") else None,   # None: not compiled
           "linalg_imported": "scipy.linalg" in sys.modules,
           "cython_blas_left": "scipy.linalg.cython_blas" in sys.modules}
 import scipy.linalg.cython_blas
@@ -39,8 +40,9 @@ print(json.dumps(report))
 """
 
 
-def _child(tmp_path):
-    env = {**os.environ, "S2SGRAD_CACHE_DIR": str(tmp_path / "s2s"), "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+def _child(tmp_path, **environ):
+    env = {**os.environ, "S2SGRAD_CACHE_DIR": str(tmp_path / "s2s"), "NUMBA_CACHE_DIR": str(tmp_path / "numba"),
+           **environ}
     script = tmp_path / "child.py"          # s2sgrad reads construct's source from its file
     script.write_text(CHILD)
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, check=True).stdout
@@ -69,3 +71,13 @@ def test_a_cached_program_loads_in_a_new_process_without_scipy_linalg(tmp_path):
     np.testing.assert_allclose(warm["gx"], numeric, rtol=1e-6, atol=1e-8)
     # a float32 program after scipy.linalg's usual import: Numba's sgemm found through it
     assert np.isclose(warm["loss32"], _loss(x.astype(np.float32), w.astype(np.float32)), rtol=1e-5)
+
+
+def test_numba_disable_jit_runs_the_generated_python(tmp_path):
+    """NUMBA_DISABLE_JIT=1: njit gives back the function itself, which has no cache to replace."""
+    report = _child(tmp_path, NUMBA_DISABLE_JIT="1")
+    x = np.linspace(-0.5, 0.7, 8).reshape(2, 4)
+    w = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
+    assert report["hits"] is None
+    assert np.isclose(report["loss"], _loss(x, w), rtol=1e-12)
+    np.testing.assert_allclose(report["gx"], (1 - np.tanh(x @ w) ** 2) @ w.T, rtol=1e-12)
