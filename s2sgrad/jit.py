@@ -21,7 +21,7 @@ import gast
 import numpy as np
 
 from . import compile as compile_stage
-from . import parameter, state
+from . import parameter, state, warm_start
 from .errors import S2SGradError
 from .jumps import structure
 from .parse import parse_function
@@ -192,7 +192,12 @@ class Primal:
             entry.wrap_out = _wrapper(entry.out_aval)
             self._entries[key] = entry
         try:
-            result = entry.module.forward(*entry.arguments(arrays))
+            if entry.called:
+                result = entry.module.forward(*entry.arguments(arrays))
+            else:
+                with warm_start.blas_alone(entry.calls_blas):
+                    result = entry.module.forward(*entry.arguments(arrays))
+                entry.called = True
         except Exception as exc:
             if type(exc).__module__.startswith("numba"):
                 raise entry.compile_error(exc) from None

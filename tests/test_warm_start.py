@@ -25,10 +25,11 @@ class Net(nn.Cell):
         return ops.tanh(self.matmul(x, self.w)).sum()
 
 x = np.linspace(-0.5, 0.7, 8).reshape(2, 4)
+jit_loss = ms.jit(type("JitNet", (Net,), {}))(np.float64)(Tensor(x))     # the compiled forward alone, first
 grad = nn.ForwardValueAndGrad(Net(np.float64), get_all=True)
 loss, (gx,) = grad(Tensor(x))
 vag = grad._grad.last.module.value_and_grad
-report = {"loss": float(loss.asnumpy()), "gx": gx.asnumpy().tolist(),
+report = {"loss": float(loss.asnumpy()), "gx": gx.asnumpy().tolist(), "jit_loss": float(jit_loss.asnumpy()),
           "hits": sum(vag.stats.cache_hits.values()) if hasattr(vag, "stats") else None,   # None: not compiled
           "linalg_imported": "scipy.linalg" in sys.modules,
           "cython_blas_left": "scipy.linalg.cython_blas" in sys.modules}
@@ -62,7 +63,7 @@ def test_a_cached_program_loads_in_a_new_process_without_scipy_linalg(tmp_path):
     assert warm["loss"] == cold["loss"] and warm["gx"] == cold["gx"]
     x = np.linspace(-0.5, 0.7, 8).reshape(2, 4)
     w = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
-    assert np.isclose(warm["loss"], _loss(x, w), rtol=1e-12)
+    assert np.isclose(warm["loss"], _loss(x, w), rtol=1e-12) and np.isclose(warm["jit_loss"], _loss(x, w), rtol=1e-12)
     numeric = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         step = np.zeros_like(x)
