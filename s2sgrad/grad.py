@@ -9,7 +9,7 @@ import numpy as np
 
 from . import __version__
 from . import compile as compile_stage
-from . import parameter, state, warm_start
+from . import chained_indexing, parameter, state, warm_start
 from .analyze import analyze
 from .codegen import generate
 from .errors import CompileError, S2SGradError
@@ -63,6 +63,7 @@ class Compiled:
         arg_avals = {a.id: aval_of(v) for a, v in zip(fn.args.args, values)}
         locate = _locator(resolved.source)
         analysis = analyze(fn, arg_avals, self.wrt, locate)
+        chained_indexing.merge(fn, analysis.avals)
         state.check(resolved.updates, analysis.avals)
         from .reverse import reverse
         backward = reverse(fn, analysis, self.wrt, locate)

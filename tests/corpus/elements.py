@@ -461,6 +461,32 @@ def el_rescaled_rows_output(x):
     return x[0, 0] + 0.5, y
 
 
+# 36. chained reads pos[i][k], t[i][:, j] and t[i][j][a:b] (each one read of the element or
+# slice, see s2sgrad/chained_indexing.py)
+def el_chained_reads(pos, t):
+    n = pos.shape[0]
+    e = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            r2 = 0.0
+            for k in range(2):
+                r2 += (pos[i][k] - pos[j][k]) ** 2
+            e += 1.0 / (1.0 + r2)
+    return e + np.sum(t[1][:, 2] * t[0][1][0:3]) * pos[0][1]
+
+
+def el_chained_reads_ag(pos, t):
+    n = pos.shape[0]
+    e = 0.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            r2 = 0.0
+            for k in range(2):
+                r2 = r2 + (pos[i][k] - pos[j][k]) ** 2
+            e = e + 1.0 / (1.0 + r2)
+    return e + anp.sum(t[1][:, 2] * t[0][1][0:3]) * pos[0][1]
+
+
 CASES = [
     Case("el_lennard_jones", el_lennard_jones, lj_positions, el_lennard_jones_ag),
     Case("el_rescaled_rows_output", el_rescaled_rows_output, lambda: (rng(45).standard_normal((2, 3)),)),
@@ -506,4 +532,6 @@ CASES = [
     Case("el_lower_triangle", el_lower_triangle, lambda: (rng(38).standard_normal((4, 4)),)),
     Case("el_prefix_products", el_prefix_products, lambda: (rng(39).standard_normal(5),)),
     Case("el_iir", el_iir, lambda: (rng(40).standard_normal(7), np.array([0.5, -0.3]))),
+    Case("el_chained_reads", el_chained_reads, lambda: (rng(46).standard_normal((4, 2)), rng(47).standard_normal((2, 3, 4))),
+         el_chained_reads_ag),
 ]

@@ -1,0 +1,107 @@
+"""Chained element reads as one read: `pos[i][k]` is `pos[i, k]` where i is an integer.
+
+Written as two reads, `row = getitem(pos, (i,))` then `x = getitem(row, (k,))`, the row is
+an array the backward needs (for the shape of its adjoint), so a loop tapes a view per
+iteration and its backward makes and scatters a zero row per element read: W4's pair loop
+written with `pos[i][k]` ran 130 times slower than with `pos[i, k]`. Where every index of
+the first read is an integer scalar and the second read's index holds integers and slices
+only, the second read becomes `getitem(pos, (i, k))`, which NumPy defines to be the same
+element (integers before a slice select a row, then the slice indexes within it). The
+first read is dropped where nothing else reads it.
+
+Runs after analyze, on its avals: whether an index is an integer scalar and not an array
+of indices is known only then. The names involved keep their values and avals."""
+import gast
+import numpy as np
+
+from . import primitives as P
+from .normalize import statements, targets_of
+
+
+def merge(fn, avals):
+    """Rewrite fn's chained reads in place (see the module docstring)."""
+    assigned = {}          # name -> how many statements assign it
+    for stmt in statements(fn.body):
+        for name in _assigned(stmt):
+            assigned[name] = assigned.get(name, 0) + 1
+    for arg in fn.args.args:
+        assigned[arg.id] = assigned.get(arg.id, 0) + 1
+    merged = set()
+    _merge_block(fn.body, avals, assigned, merged)
+    if merged:
+        reads = _reads(fn.body)
+        _drop(fn.body, {name for name in merged if name not in reads})
+
+
+def _assigned(stmt):
+    if isinstance(stmt, gast.For):
+        return [n.id for n in gast.walk(stmt.target) if isinstance(n, gast.Name)]
+    if isinstance(stmt, (gast.Assign, gast.Expr)):
+        return targets_of(stmt)
+    if isinstance(stmt, gast.AugAssign):          # x += v, x[...] += v
+        target = stmt.target.value if isinstance(stmt.target, gast.Subscript) else stmt.target
+        return [target.id] if isinstance(target, gast.Name) else []
+    return []
+
+
+def _getitem(stmt):
+    """(target, array name, index elements) of `t = getitem(a, (...))`, else None."""
+    if not (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+            and isinstance(stmt.value, gast.Call) and getattr(stmt.value.func, "id", None) == "getitem"):
+        return None
+    array, index = stmt.value.args[0], stmt.value.args[1]
+    if not (isinstance(array, gast.Name) and isinstance(index, gast.Tuple)):
+        return None
+    return stmt.targets[0].id, array.id, index.elts
+
+
+def _is_int(node, avals):
+    """An integer scalar: an int constant, or a name whose aval is an integer scalar."""
+    if isinstance(node, gast.Constant):
+        return type(node.value) is int
+    if not isinstance(node, gast.Name):
+        return False
+    aval = avals.get(node.id)
+    if isinstance(aval, P.AVal):
+        return aval.shape == () and aval.dtype.kind in "iu"
+    kind = aval if isinstance(aval, type) else type(aval)
+    return issubclass(kind, (int, np.integer)) and not issubclass(kind, (bool, np.bool_))
+
+
+def _merge_block(stmts, avals, assigned, merged):
+    rows = {}          # row name -> (array name, its index elements, names they read)
+    for stmt in stmts:
+        for field in ("body", "orelse"):
+            if isinstance(stmt, (gast.For, gast.While, gast.If)):
+                _merge_block(getattr(stmt, field), avals, assigned, merged)
+        read = _getitem(stmt)
+        if read is not None and read[1] in rows:
+            array, first, _ = rows[read[1]]
+            if all(isinstance(e, gast.Slice) or _is_int(e, avals) for e in read[2]):
+                stmt.value.args[0] = gast.Name(id=array, ctx=gast.Load(), annotation=None, type_comment=None)
+                stmt.value.args[1] = gast.Tuple(elts=[_copy(e) for e in first] + read[2], ctx=gast.Load())
+                merged.add(read[1])
+        # a later statement changing what a row's read depends on ends the row's use here
+        changed = {n for s in statements([stmt]) for n in _assigned(s)}
+        rows = {row: r for row, r in rows.items() if not (changed & r[2]) and row not in changed}
+        read = _getitem(stmt)
+        if read is not None and assigned.get(read[0]) == 1 and read[2] and all(_is_int(e, avals) for e in read[2]):
+            rows[read[0]] = (read[1], read[2], {read[1]} | {e.id for e in read[2] if isinstance(e, gast.Name)})
+
+
+def _copy(node):
+    if isinstance(node, gast.Name):
+        return gast.Name(id=node.id, ctx=gast.Load(), annotation=None, type_comment=None)
+    return gast.Constant(value=node.value, kind=None)
+
+
+def _reads(stmts):
+    return {n.id for s in stmts for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _drop(stmts, dead):
+    stmts[:] = [s for s in stmts if not (isinstance(s, gast.Assign) and _getitem(s) and _getitem(s)[0] in dead)]
+    for s in stmts:
+        if isinstance(s, (gast.For, gast.While, gast.If)):
+            _drop(s.body, dead)
+            _drop(s.orelse, dead)
