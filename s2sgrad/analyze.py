@@ -235,6 +235,7 @@ def analyze(fn, arg_avals, wrt, locate=None):
     typer.block(body)
     inplace.check(getattr(fn, "augmented", ()), getattr(fn, "shared_pairs", ()), typer.avals,
                   {a.id for a in fn.args.args}, locate)
+    inplace.check_views(body, typer.avals, locate)
     deps = list(dependencies(body))
     varied = set(wrt)
     changed = True

@@ -10,6 +10,12 @@ with a visible name: the same value, a view of it or what it views (getitem,
 reshape, transpose, expand_dims, squeeze, broadcast_to with an array result), or a
 value a loop or branch merges with it. A number (0-d) is never a view, and only a 0-d
 input is mutable: its update is refused when another name holds that input.
+
+An element write `y[i] = v` does change y's array in place, as in NumPy, and the
+gradient follows the write through `y`; but a view of y made before it (`row = y[1]`)
+would show the new values where the gradient takes the view as it was made. So
+`check_views` refuses a write when such a view (or an array y views) is read after it,
+in the rest of the program or in its loop's next iteration.
 """
 from dataclasses import dataclass
 
@@ -17,6 +23,7 @@ import gast
 
 from . import primitives as P
 from .errors import UnsupportedSyntaxError
+from .nodes import nodes_of
 
 VIEWS = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to"}
 
@@ -85,3 +92,96 @@ def _refuse(u, holders, locate):
         f"`{u.op}=` updates an array in place; s2sgrad would rebind `{u.target}`)",
         locate(u.stmt) if locate else None,
         f"write `{u.target} = {u.target} {u.op} ...` for a new array, or copy first: `{u.target} = {u.target}.copy()`")
+
+
+def check_views(body, avals, locate):
+    """Refuse an element write into an array when a view of it (or an array it views),
+    made before the write, is read after it: NumPy's view shows the written values, while
+    s2sgrad's gradient takes the view as it was when made."""
+    edges = {}
+    for stmt in _statements(body):
+        if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
+                and isinstance(stmt.value, gast.Call) and getattr(stmt.value.func, "id", None) in VIEWS
+                and isinstance(stmt.value.args[0], gast.Name) and _may_be_array(avals.get(stmt.targets[0].id))):
+            view, base = stmt.targets[0].id, stmt.value.args[0].id
+            edges.setdefault(view, set()).add(base)
+            edges.setdefault(base, set()).add(view)
+    if edges:
+        _check_block(body, [], edges, locate)
+
+
+def _check_block(stmts, path, edges, locate):
+    for i, stmt in enumerate(stmts):
+        here = path + [(stmts, i)]
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            _check_block(stmt.body, here, edges, locate)
+            _check_block(stmt.orelse, here, edges, locate)
+        elif isinstance(stmt, gast.Expr) and getattr(getattr(stmt.value, "func", None), "id", None) == "setitem":
+            array = stmt.value.args[0].id
+            for view in sorted(_shared(array, edges) - {array}):
+                if _read_after(here, view):
+                    raise UnsupportedSyntaxError(
+                        f"`{view}` views the array this line writes into and is read after the write; NumPy's "
+                        f"view shows the written values, which s2sgrad's gradient does not follow",
+                        locate(stmt) if locate else None,
+                        f"take a copy (`.copy()`) where `{view}` is made, or index the array again after the "
+                        f"write")
+
+
+def _shared(name, edges):
+    """name and every array it views or that views it, through any chain of views."""
+    found, todo = {name}, [name]
+    while todo:
+        for other in edges.get(todo.pop(), ()):
+            if other not in found:
+                found.add(other)
+                todo.append(other)
+    return found
+
+
+def _read_after(path, name):
+    """Whether some run of the program after the statement at the end of `path` (a list of
+    (block, index) from the function body in) reads `name` before assigning it: the rest of
+    each enclosing block, and each enclosing loop's body again (its next iteration)."""
+    for depth in range(len(path) - 1, -1, -1):
+        stmts, i = path[depth]
+        use = _first_use(stmts[i + 1:], name)
+        if use is not None:
+            return use == "read"
+        owner = path[depth - 1][0][path[depth - 1][1]] if depth else None
+        if isinstance(owner, (gast.For, gast.While)) and _first_use(stmts, name) == "read":
+            return True
+    return False
+
+
+def _names(node):
+    return {n.id for n in nodes_of(node) if isinstance(n, gast.Name)}
+
+
+def _statements(stmts):
+    for stmt in stmts:
+        yield stmt
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            yield from _statements(stmt.body)
+            yield from _statements(stmt.orelse)
+
+
+def _first_use(stmts, name):
+    """"read" or "set": what running stmts in order does to `name` first; None for neither.
+    A loop (which may not run) or a branch (unless both of its blocks do) sets nothing."""
+    for stmt in stmts:
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
+            if name in _names(header):
+                return "read"
+            uses = {_first_use(stmt.body, name), _first_use(stmt.orelse, name)}
+            if "read" in uses:
+                return "read"
+            if isinstance(stmt, gast.If) and uses == {"set"}:
+                return "set"
+            continue
+        if name in _names(stmt.value) or (isinstance(stmt, gast.AugAssign) and name in _names(stmt.target)):
+            return "read"
+        if isinstance(stmt, gast.Assign) and name in _names(stmt.targets[0]):
+            return "set"
+    return None

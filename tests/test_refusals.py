@@ -105,6 +105,23 @@ def f_helper_update(x):
     return y + x
 
 
+def f_view_read_after_write(x):
+    y = x.copy()
+    row = y[1]
+    y[1, 0] = 3.0 * y[1, 0]  # refused: view read after a write
+    return np.sum(row * row)
+
+
+def f_view_read_next_iteration(x):
+    y = x.copy()
+    yt = y.T
+    total = 0.0
+    for i in range(2):
+        total += np.sum(yt[0])
+        y[i, 0] = 2.0 * x[i, 1]  # refused: view read in the next iteration
+    return total
+
+
 def f_view_update(x):
     m = x * 1.0
     total = x * 0.0
@@ -385,6 +402,8 @@ CASES = [
     ("lambda as the network", NETWORKS["lambda"], X, SYNTAX, ["lambda"]),
     ("aliased augmented assignment", f_aliased_update, X, SYNTAX, ["shares its array"]),
     ("augmented update of a view", f_view_update, X2, SYNTAX, ["shares its array"]),
+    ("view read after a write", f_view_read_after_write, X2, SYNTAX, ["`row` views the array this line writes"]),
+    ("view read in the next iteration", f_view_read_next_iteration, X2, SYNTAX, ["`yt` views the array"]),
     ("augmented update of a caller's array", f_helper_update, X, SYNTAX, ["shares its array"]),
     ("nested def", f_nested_def, X, SYNTAX, ["nested def", "nested function"]),
     ("list comprehension", f_list_comp, X, SYNTAX, ["list comprehension"]),

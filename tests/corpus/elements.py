@@ -487,6 +487,20 @@ def el_chained_reads_ag(pos, t):
     return e + anp.sum(t[1][:, 2] * t[0][1][0:3]) * pos[0][1]
 
 
+# 37. rows read, then written, in one loop, and read again in another: a view of the array
+# each write changes is only read before that write (compare tests/test_refusals.py)
+def el_rows_written_then_read(x):
+    y = x.copy()
+    for i in range(x.shape[0]):
+        row = y[i]
+        y[i] = row * np.tanh(row)
+    total = 0.0
+    for i in range(x.shape[0]):
+        row = y[i]
+        total += np.sum(row * row)
+    return total
+
+
 CASES = [
     Case("el_lennard_jones", el_lennard_jones, lj_positions, el_lennard_jones_ag),
     Case("el_rescaled_rows_output", el_rescaled_rows_output, lambda: (rng(45).standard_normal((2, 3)),)),
@@ -532,6 +546,7 @@ CASES = [
     Case("el_lower_triangle", el_lower_triangle, lambda: (rng(38).standard_normal((4, 4)),)),
     Case("el_prefix_products", el_prefix_products, lambda: (rng(39).standard_normal(5),)),
     Case("el_iir", el_iir, lambda: (rng(40).standard_normal(7), np.array([0.5, -0.3]))),
+    Case("el_rows_written_then_read", el_rows_written_then_read, lambda: (rng(48).standard_normal((3, 4)),)),
     Case("el_chained_reads", el_chained_reads, lambda: (rng(46).standard_normal((4, 2)), rng(47).standard_normal((2, 3, 4))),
          el_chained_reads_ag),
 ]
