@@ -9,7 +9,7 @@ import numpy as np
 
 from . import __version__
 from . import compile as compile_stage
-from . import chained_indexing, parameter, state, warm_start
+from . import chained_indexing, parameter, small_vectors, state, warm_start
 from .analyze import analyze
 from .codegen import generate
 from .errors import CompileError, S2SGradError
@@ -64,6 +64,8 @@ class Compiled:
         locate = _locator(resolved.source)
         analysis = analyze(fn, arg_avals, self.wrt, locate)
         chained_indexing.merge(fn, analysis.avals)
+        if small_vectors.scalarize(fn, analysis.avals):       # new names: analyze the new text
+            analysis = analyze(fn, arg_avals, self.wrt, locate)
         state.check(resolved.updates, analysis.avals)
         from .reverse import reverse
         backward = reverse(fn, analysis, self.wrt, locate)

@@ -501,6 +501,38 @@ def el_rows_written_then_read(x):
     return total
 
 
+# 38. pair vectors: d = pos[i] - pos[j] and its sum of squares, a dot product with a vector
+# the loop does not make, a component read (each as numbers, see s2sgrad/small_vectors.py)
+def el_pair_vectors(pos, w):
+    e = 0.0
+    for i in range(pos.shape[0]):
+        for j in range(i + 1, pos.shape[0]):
+            d = pos[i] - pos[j]
+            r2 = np.sum(d * d) + 0.5
+            e += np.dot(d, w) / r2 + d[0] * np.sqrt(r2)
+    return e
+
+
+def el_pair_vectors_ag(pos, w):
+    e = 0.0
+    for i in range(pos.shape[0]):
+        for j in range(i + 1, pos.shape[0]):
+            d = pos[i] - pos[j]
+            r2 = anp.sum(d * d) + 0.5
+            e = e + anp.dot(d, w) / r2 + d[0] * anp.sqrt(r2)
+    return e
+
+
+# 39. a small vector with a use that needs it whole (written into a row) stays a vector
+def el_vector_rows(x, w):
+    y = np.zeros_like(x)
+    for i in range(x.shape[0]):
+        d = np.tanh(x[i] * w)
+        y[i] = d
+        y[i, 0] = y[i, 0] + np.sum(d * d)
+    return np.sum(y * x)
+
+
 CASES = [
     Case("el_lennard_jones", el_lennard_jones, lj_positions, el_lennard_jones_ag),
     Case("el_rescaled_rows_output", el_rescaled_rows_output, lambda: (rng(45).standard_normal((2, 3)),)),
@@ -547,6 +579,9 @@ CASES = [
     Case("el_prefix_products", el_prefix_products, lambda: (rng(39).standard_normal(5),)),
     Case("el_iir", el_iir, lambda: (rng(40).standard_normal(7), np.array([0.5, -0.3]))),
     Case("el_rows_written_then_read", el_rows_written_then_read, lambda: (rng(48).standard_normal((3, 4)),)),
+    Case("el_pair_vectors", el_pair_vectors, lambda: (rng(49).standard_normal((4, 3)), rng(50).standard_normal(3)),
+         el_pair_vectors_ag),
+    Case("el_vector_rows", el_vector_rows, lambda: (rng(51).standard_normal((3, 2)), rng(52).standard_normal(2))),
     Case("el_chained_reads", el_chained_reads, lambda: (rng(46).standard_normal((4, 2)), rng(47).standard_normal((2, 3, 4))),
          el_chained_reads_ag),
 ]
