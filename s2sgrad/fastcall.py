@@ -7,6 +7,8 @@ GradFunction calls this function first: the same checks (the inputs' dtypes and
 shapes, non-Tensor arguments' values, the cells' training flags, the Parameters'
 layout) and the same steps, unrolled for this one signature. Anything it does not
 recognise returns None, and the general path takes over."""
+import os
+
 import numpy as np
 
 from . import parameter
@@ -132,6 +134,17 @@ def run(entry, values):
 
 def failed(entry, exc):
     """Raise what the compiled call raised, Numba's errors as a CompileError at the user's line."""
-    if type(exc).__module__.startswith("numba"):
+    if from_numba(exc):
         raise entry.compile_error(exc) from None
     raise exc
+
+
+def from_numba(exc):
+    """Whether Numba raised exc while compiling: one of its errors, or an assertion of its own
+    failing (the innermost frame in Numba's source)."""
+    if type(exc).__module__.startswith("numba"):
+        return True
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and f"{os.sep}numba{os.sep}" in tb.tb_frame.f_code.co_filename

@@ -23,6 +23,7 @@ import numpy as np
 from . import compile as compile_stage
 from . import parameter, state, warm_start
 from .errors import S2SGradError
+from .fastcall import from_numba
 from .jumps import structure
 from .parse import parse_function
 from .nn.cell import TrainingFlags
@@ -199,7 +200,7 @@ class Primal:
                     result = entry.module.forward(*entry.arguments(arrays))
                 entry.called = True
         except Exception as exc:
-            if type(exc).__module__.startswith("numba"):
+            if from_numba(exc):
                 raise entry.compile_error(exc) from None
             raise
         if entry.state_params:             # ops.assign: the forward returns the Parameters' new values last

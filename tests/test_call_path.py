@@ -3,7 +3,10 @@ program has run: every change that makes the general path pick or build another
 program must also make the unrolled path step aside. Each case runs the program
 twice (so the unrolled path is in place), changes one thing, and checks the result
 against the gradient worked out by hand."""
+import os
+
 import numpy as np
+import pytest
 
 from s2sgrad import Parameter, Tensor, nn, ops
 
@@ -101,3 +104,16 @@ def test_sens_and_scalar_results():
     (s, first), (dx, dy) = train(x32, y32, (Tensor(np.array(1.0, np.float32)), Tensor(np.array(1.0, np.float32))))
     assert s.asnumpy().dtype == dx.asnumpy().dtype == dy.asnumpy().dtype == np.float32
     np.testing.assert_allclose(dx.asnumpy(), [5.0, 3.0])
+
+
+def test_an_assertion_failing_inside_numba_counts_as_numbas_error():
+    from s2sgrad.fastcall import from_numba
+    scope = {}
+    exec(compile("def check():\n    assert False, 'not unique'\n", os.path.join("site-packages", "numba", "core", "x.py"),
+                 "exec"), scope)
+    with pytest.raises(AssertionError) as inside:
+        scope["check"]()
+    assert from_numba(inside.value)
+    with pytest.raises(AssertionError) as outside:
+        assert False, "the user's own"
+    assert not from_numba(outside.value)
