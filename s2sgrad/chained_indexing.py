@@ -20,10 +20,16 @@ from .normalize import statements, targets_of
 
 def merge(fn, avals):
     """Rewrite fn's chained reads in place (see the module docstring)."""
-    assigned = {}          # name -> how many statements assign it
+    assigned, reads, bases = {}, set(), set()     # (reads: getitem results; bases: what getitem reads)
     for stmt in statements(fn.body):
         for name in _assigned(stmt):
             assigned[name] = assigned.get(name, 0) + 1
+        read = _getitem(stmt)
+        if read is not None:
+            reads.add(read[0])
+            bases.add(read[1])
+    if not reads & bases:                         # no read of a read: nothing to merge
+        return
     for arg in fn.args.args:
         assigned[arg.id] = assigned.get(arg.id, 0) + 1
     merged = set()

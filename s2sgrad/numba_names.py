@@ -12,7 +12,6 @@ import re
 
 import gast
 
-from . import nodes as N
 from . import primitives as P
 
 _VERSIONED = re.compile(r"^(.*)_\d+$")
@@ -45,12 +44,27 @@ def _may_be_array(name, avals):
     return aval is None or isinstance(aval, P.AVal) and aval.ndim > 0
 
 
-def _renames(args, stmts, avals):
-    counts = {}
+def _stores(stmts, counts):
+    """Count how often each name is bound by stmts (assignments, augmented ones, loop targets)."""
     for stmt in stmts:
-        for node in N.nodes_of(stmt):
-            if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Store):
-                counts[node.id] = counts.get(node.id, 0) + 1
+        if isinstance(stmt, gast.Assign):
+            targets = stmt.targets
+        elif isinstance(stmt, (gast.AugAssign, gast.For)):
+            targets = [stmt.target]
+        else:
+            targets = []
+        for target in targets:
+            for node in target.elts if isinstance(target, gast.Tuple) else [target]:
+                if isinstance(node, gast.Name):
+                    counts[node.id] = counts.get(node.id, 0) + 1
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            _stores(stmt.body, counts)
+            _stores(stmt.orelse, counts)
+    return counts
+
+
+def _renames(args, stmts, avals):
+    counts = _stores(stmts, {})
     local = set(args) | set(counts)
     renames = {}
     for name in sorted(local):
