@@ -140,9 +140,12 @@ def shape_of(var, axis=None):
 
 
 def literal(value):
-    """A Python literal (nested tuples of constants) as a node."""
+    """A Python literal (nested tuples of constants, slices of them) as a node."""
     if isinstance(value, tuple):
         return tuple_([literal(v) for v in value])
+    if isinstance(value, slice):
+        return _node(gast.Slice, **{k: None if v is None else const(v)
+                                    for k, v in zip(("lower", "upper", "step"), (value.start, value.stop, value.step))})
     return const(value)
 
 

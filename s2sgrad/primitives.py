@@ -469,6 +469,27 @@ def slice_axis_rule(x, start, stop, axis):
     return AVal(x.dtype, shape[:a] + (e - s,) + shape[a + 1:])
 
 
+def split_bounds(n, part, parts):
+    """start, stop of part `part` when an axis of size n splits into `parts` equal parts."""
+    if parts < 1 or n % parts:
+        raise RuleError(f"an axis of size {n} does not split into {parts} equal parts")
+    size = n // parts
+    return part * size, (part + 1) * size
+
+
+def split_index(shape, part, parts, axis):
+    """The basic index reading part `part` of `parts` along axis: (:, ..., start:stop)."""
+    a = one_axis(axis, len(shape), "split")
+    return (slice(None),) * a + (slice(*split_bounds(shape[a], part, parts)),)
+
+
+def split_part_rule(x, part, parts, axis):
+    shape = static_shape(x, "split")
+    a = one_axis(axis, len(shape), "split")
+    s, e = split_bounds(shape[a], part, parts)
+    return AVal(x.dtype, shape[:a] + (e - s,) + shape[a + 1:])
+
+
 def unslice_axis_rule(g, x, start, stop, axis):
     return AVal(same_rule(g).dtype, shape_of(x))
 
@@ -774,6 +795,12 @@ def lower_slice_axis(args, attr_nodes, avals, attrs):
     return reshape_node(node, (pre, e - s, post), x.shape[:a] + (e - s,) + x.shape[a + 1:])
 
 
+def lower_split_part(args, attr_nodes, avals, attrs):
+    """A view, x[:, start:stop] with constant bounds, as a user's slice is written."""
+    index = split_index(avals[0].shape, attrs["part"], attrs["parts"], attrs["axis"])
+    return N.subscript(args[0], N.literal(index) if len(index) > 1 else N.literal(index[0]))
+
+
 def lower_unslice_axis(args, attr_nodes, avals, attrs):
     g, x = avals
     a = one_axis(attrs["axis"], x.ndim, "slice")
@@ -1064,6 +1091,8 @@ scatter_add_axis = primitive("scatter_add_axis", 3, scatter_add_rule, attrs=("ax
 concat2 = primitive("concat2", 2, concat2_rule, attrs=("axis",), lower=lower_concat2)
 slice_axis = primitive("slice_axis", 1, slice_axis_rule, attrs=("start", "stop", "axis"), lower=lower_slice_axis,
                        eager=_eager_slice_axis)
+split_part = primitive("split_part", 1, split_part_rule, attrs=("part", "parts", "axis"), lower=lower_split_part,
+                       eager=lambda x, part, parts, axis: np.split(np.asarray(x), parts, axis)[part].copy())
 unslice_axis = primitive("unslice_axis", 2, unslice_axis_rule, attrs=("start", "stop", "axis"),
                          lower=lower_unslice_axis, eager=_eager_unslice_axis)
 

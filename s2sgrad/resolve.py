@@ -974,7 +974,19 @@ class Resolver:
     def call_composite(self, obj, args, kwargs, node):
         """A form written out as several primitives here, each at the user's line (np.stack,
         np.outer, x.var(), ...), or None when obj is not one."""
-        from .ops import JoinPrimitive
+        from .ops import JoinPrimitive, Split
+        if isinstance(obj, Split):
+            if len(args) != 1 or kwargs:
+                raise self.error(ResolveError, "Split takes one tensor", node)
+            return self.split(args[0], Static(obj.output_num), Static(obj.axis), node, "Split")
+        if obj is np.split:
+            given = dict(zip(("ary", "indices_or_sections", "axis"), args))
+            if len(args) > 3 or set(kwargs) - {"indices_or_sections", "axis"} or set(kwargs) & set(given) \
+                    or len(given) + len(kwargs) < 2:
+                raise self.error(ResolveError, "np.split takes (ary, indices_or_sections, axis)", node)
+            given.update(kwargs)
+            return self.split(given["ary"], given["indices_or_sections"], given.get("axis", Static(0)), node,
+                              "np.split")
         if obj is np.concatenate or obj is np.stack or hasattr(obj, "_s2s_join"):
             what = f"{'ops' if hasattr(obj, '_s2s_join') else 'np'}.{obj.__name__}"
             return self.join(getattr(obj, "_s2s_join", obj), args, kwargs, node, what)
@@ -1011,6 +1023,26 @@ class Resolver:
         for item in items[1:]:
             value = self.prim_call(surface.spec("concat2", "axis"), [value, item, axis], {}, node, name)
         return value
+
+    def split(self, x, sections, axis, node, name):
+        """np.split / ops.Split: a tuple of parts along a constant axis. A number of sections
+        gives equal parts (split_part, whose rule says when the axis does not divide); a list
+        of indices gives the slices between them (slice_axis)."""
+        value = sections.obj if isinstance(sections, Static) else None
+        is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)   # noqa: E731
+        if not (isinstance(axis, Static) and is_int(axis.obj)
+                and (is_int(value) and value >= 1 or isinstance(value, (list, tuple)) and all(map(is_int, value)))):
+            raise self.error(UnsupportedSyntaxError, f"{name} takes a constant number of sections (or a list of "
+                             "constant indices) and a constant axis here", node,
+                             "split with numbers, e.g. np.split(x, 4, axis=1)")
+        if is_int(value):
+            part = surface.spec("split_part", "part", "parts", "axis")
+            return Tup([self.prim_call(part, [x, Static(k), Static(int(value)), axis], {}, node, name)
+                        for k in range(int(value))])
+        piece = surface.spec("slice_axis", "start", "stop", "axis")
+        bounds = [0] + [int(v) for v in value] + [None]
+        return Tup([self.prim_call(piece, [x, Static(start), Static(stop), axis], {}, node, name)
+                    for start, stop in zip(bounds, bounds[1:])])
 
     def moment(self, name, args, kwargs, node, what):
         """x.var() / x.std() and np.var / np.std (ddof 0): the mean of the squared deviations

@@ -71,7 +71,8 @@ def is_one(aval):
 
 
 # Helpers templates call on static values; evaluated while splicing.
-STATIC_HELPERS = {"all_axes_but": all_axes_but, "inverse_permutation": inverse_permutation}
+STATIC_HELPERS = {"all_axes_but": all_axes_but, "inverse_permutation": inverse_permutation,
+                  "split_index": P.split_index}
 AVAL_HELPERS = {"dtype_of": dtype_of, "is_one": is_one}
 
 

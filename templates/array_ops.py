@@ -97,6 +97,11 @@ def concat2(z, x, y, axis):
     d[y] = slice_axis(d[z], x.shape[axis], None, axis)
 
 
+@adjoint(P.split_part)
+def split_part(z, x, part, parts, axis):
+    d[x][split_index(x.shape, part, parts, axis)] += d[z]
+
+
 @adjoint(P.slice_axis)
 def slice_axis(z, x, start, stop, axis):
     d[x] = unslice_axis(d[z], x, start, stop, axis)

@@ -122,6 +122,17 @@ def f_view_read_next_iteration(x):
     return total
 
 
+def f_split_unequal(x):
+    a, b = np.split(x, 2, axis=1)  # refused: split into unequal parts
+    return np.sum(a * b)
+
+
+def f_split_runtime_sections(x):
+    n = x.shape[0]
+    parts = np.split(x, n)  # refused: split with runtime sections
+    return np.sum(parts[0])
+
+
 def f_view_update(x):
     m = x * 1.0
     total = x * 0.0
@@ -402,6 +413,8 @@ CASES = [
     ("lambda as the network", NETWORKS["lambda"], X, SYNTAX, ["lambda"]),
     ("aliased augmented assignment", f_aliased_update, X, SYNTAX, ["shares its array"]),
     ("augmented update of a view", f_view_update, X2, SYNTAX, ["shares its array"]),
+    ("split into unequal parts", f_split_unequal, X2, (ShapeError,), ["size 3 does not split into 2 equal parts"]),
+    ("split with runtime sections", f_split_runtime_sections, X2, SYNTAX, ["np.split takes a constant number"]),
     ("view read after a write", f_view_read_after_write, X2, SYNTAX, ["`row` views the array this line writes"]),
     ("view read in the next iteration", f_view_read_next_iteration, X2, SYNTAX, ["`yt` views the array"]),
     ("augmented update of a caller's array", f_helper_update, X, SYNTAX, ["shares its array"]),

@@ -133,6 +133,18 @@ class Stack(JoinPrimitive):
     numpy = staticmethod(np.stack)
 
 
+class Split(Primitive):
+    """ops.Split(axis=0, output_num=1)(x): x in output_num equal parts along axis, a tuple
+    (np.split eagerly, which says when the axis does not divide; split_part primitives in
+    compiled code, Resolver.split)."""
+
+    def __init__(self, axis=0, output_num=1):
+        self.spec, self.axis, self.output_num = None, axis, output_num
+
+    def __call__(self, x):
+        return tuple(wrap(part) for part in np.split(to_array(x), self.output_num, axis=self.axis))
+
+
 def concat(tensors, axis=0):
     return Concat(axis)(tensors)
 

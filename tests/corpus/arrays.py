@@ -433,6 +433,27 @@ def ar_outer(x, m):
     return np.tanh(np.outer(x, m)).sum(axis=1) + np.outer(m[0], x).T.sum(axis=0)
 
 
+# 43. np.split into equal parts and at indices, ops.Split: LSTM-style gates
+split_cols = ops.Split(axis=1, output_num=2)
+
+
+def ar_split(x, w):
+    i, f, g, o = np.split(x @ w, 4, axis=1)
+    head, rest = np.split(x, [1], axis=0)
+    left, right = split_cols(x)
+    c = ops.sigmoid(f) * ops.tanh(g) + ops.sigmoid(i)
+    return (ops.sigmoid(o) * np.tanh(c)).sum() + (head * head).sum() * rest.sum() + (left * ops.exp(right)).sum()
+
+
+def ar_split_ag(x, w):
+    sig = lambda v: 1.0 / (1.0 + anp.exp(-v))    # noqa: E731
+    i, f, g, o = anp.split(anp.dot(x, w), 4, axis=1)
+    head, rest = anp.split(x, [1], axis=0)
+    left, right = anp.split(x, 2, axis=1)
+    c = sig(f) * anp.tanh(g) + sig(i)
+    return anp.sum(sig(o) * anp.tanh(c)) + anp.sum(head * head) * anp.sum(rest) + anp.sum(left * anp.exp(right))
+
+
 CASES = [
     Case("ar_mlp", ar_mlp, lambda: (r(1, 3, 4), r(2, 4, 5), r(3, 5), r(4, 5, 2)), ar_mlp_ag),
     Case("ar_logsumexp", ar_logsumexp, lambda: (r(5, 3, 4),), ar_logsumexp_ag),
@@ -476,5 +497,6 @@ CASES = [
     Case("ar_join", ar_join, lambda: (r(69, 3, 4), r(70, 3, 4)), ar_join_ag),
     Case("ar_moments", ar_moments, lambda: (r(71, 3, 4),), ar_moments_ag),
     Case("ar_ops_join", ar_ops_join, lambda: (r(72, 3, 4), r(73, 3, 4)), ar_ops_join_ag),
+    Case("ar_split", ar_split, lambda: (r(74, 3, 4), r(75, 4, 8)), ar_split_ag),
     Case("ar_outer", ar_outer, lambda: (r(74, 3), r(75, 2, 3))),
 ]
