@@ -18,7 +18,8 @@ DTYPE_NAMES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64
 DYNAMIC_ATTRS = {"index", "shape"}
 
 
-INT_ARITHMETIC = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b}
+INT_ARITHMETIC = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+                  "floordiv": lambda a, b: a // b, "mod": lambda a, b: a % b}
 
 
 class NotStatic(Exception):

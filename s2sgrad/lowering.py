@@ -10,7 +10,8 @@ from .analyze import Typer
 
 # Elementwise primitives written as Python operators in generated code: the same
 # NumPy semantics as their kernels, and Numba compiles them without a call.
-BINARY_OPERATORS = {"add": gast.Add, "sub": gast.Sub, "mul": gast.Mult, "div": gast.Div, "pow": gast.Pow}
+BINARY_OPERATORS = {"add": gast.Add, "sub": gast.Sub, "mul": gast.Mult, "div": gast.Div, "pow": gast.Pow,
+                    "floordiv": gast.FloorDiv, "mod": gast.Mod}
 COMPARE_OPERATORS = {"greater": gast.Gt, "less": gast.Lt, "greater_equal": gast.GtE, "less_equal": gast.LtE,
                      "equal": gast.Eq, "not_equal": gast.NotEq}
 

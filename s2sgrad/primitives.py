@@ -112,6 +112,14 @@ def float_rule(x):
     return AVal(dt, shape_of(x))
 
 
+def int_mod_rule(x, y):
+    """x % y of integers (of floats, x % y has a derivative this table does not write)."""
+    out = broadcast_rule(x, y)
+    if out.dtype.kind not in "iu":
+        raise RuleError(f"% of {out.dtype} values is not supported here; write x - y * np.floor(x / y)")
+    return out
+
+
 def compare_rule(x, y):
     return AVal(np.dtype(np.bool_), broadcast_rule(x, y).shape)
 
@@ -1004,6 +1012,9 @@ relu = primitive("relu", 1, same_rule, elementwise=True)
 sigmoid = primitive("sigmoid", 1, float_rule, elementwise=True)
 tanh = primitive("tanh", 1, float_rule, elementwise=True)
 log_or_zero = primitive("log_or_zero", 2, broadcast_rule, elementwise=True, differentiable=False)
+# x // y is flat between its steps: zero derivative (as np.floor's), none where it jumps
+floordiv = primitive("floordiv", 2, broadcast_rule, elementwise=True, differentiable=False, eager=np.floor_divide)
+mod = primitive("mod", 2, int_mod_rule, elementwise=True, differentiable=False, eager=np.mod)
 for _cmp in ("greater", "less", "greater_equal", "less_equal", "equal", "not_equal"):
     primitive(_cmp, 2, compare_rule, elementwise=True, differentiable=False)
 

@@ -129,7 +129,8 @@ def gather_batch_dims_zero(attrs):
 FOLD_BINOPS = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
                gast.Div: operator.truediv, gast.FloorDiv: operator.floordiv, gast.Mod: operator.mod,
                gast.Pow: operator.pow}
-BINOPS = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div", gast.Pow: "pow"}
+BINOPS = {gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "div", gast.Pow: "pow",
+          gast.FloorDiv: "floordiv", gast.Mod: "mod"}
 MATMUL_OP = spec("matmul", transpose_a=False, transpose_b=False)
 UNARYOPS = {gast.USub: "neg"}
 COMPARE = {gast.Gt: "greater", gast.Lt: "less", gast.GtE: "greater_equal", gast.LtE: "less_equal",

@@ -169,7 +169,8 @@ class Tensor:
 
 
 for _node, _name in BINOPS.items():
-    _py = {"add": "add", "sub": "sub", "mul": "mul", "div": "truediv", "pow": "pow"}[_name]
+    _py = {"add": "add", "sub": "sub", "mul": "mul", "div": "truediv", "pow": "pow", "floordiv": "floordiv",
+           "mod": "mod"}[_name]
     setattr(Tensor, f"__{_py}__", _binary(_name))
     setattr(Tensor, f"__r{_py}__", _binary(_name, reverse=True))
 for _node, _name in COMPARE.items():

@@ -133,6 +133,10 @@ def f_split_runtime_sections(x):
     return np.sum(parts[0])
 
 
+def f_float_mod(x):
+    return np.sum(x % 2.0)  # refused: float modulo
+
+
 def f_view_update(x):
     m = x * 1.0
     total = x * 0.0
@@ -415,6 +419,7 @@ CASES = [
     ("augmented update of a view", f_view_update, X2, SYNTAX, ["shares its array"]),
     ("split into unequal parts", f_split_unequal, X2, (ShapeError,), ["size 3 does not split into 2 equal parts"]),
     ("split with runtime sections", f_split_runtime_sections, X2, SYNTAX, ["np.split takes a constant number"]),
+    ("float modulo", f_float_mod, X, (ShapeError,), ["% of float64 values is not supported"]),
     ("view read after a write", f_view_read_after_write, X2, SYNTAX, ["`row` views the array this line writes"]),
     ("view read in the next iteration", f_view_read_next_iteration, X2, SYNTAX, ["`yt` views the array"]),
     ("augmented update of a caller's array", f_helper_update, X, SYNTAX, ["shares its array"]),

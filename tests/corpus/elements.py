@@ -533,6 +533,31 @@ def el_vector_rows(x, w):
     return np.sum(y * x)
 
 
+# 40. integer // and % on loop indices and sizes: alternate terms, a wrapped neighbour, halves
+def el_int_arithmetic(x):
+    n = x.shape[0]
+    half = n // 2
+    total = 0.0
+    for i in range(n):
+        if i % 2 == 0:
+            total += x[i] * x[(i + 1) % n]
+        else:
+            total -= np.tanh(x[i])
+    return total + np.sum(x[:half] * x[half:2 * half]) + np.sum(x[: n // 3] ** 2)
+
+
+def el_int_arithmetic_ag(x):
+    n = x.shape[0]
+    half = n // 2
+    total = 0.0
+    for i in range(n):
+        if i % 2 == 0:
+            total = total + x[i] * x[(i + 1) % n]
+        else:
+            total = total - anp.tanh(x[i])
+    return total + anp.sum(x[:half] * x[half:2 * half]) + anp.sum(x[: n // 3] ** 2)
+
+
 CASES = [
     Case("el_lennard_jones", el_lennard_jones, lj_positions, el_lennard_jones_ag),
     Case("el_rescaled_rows_output", el_rescaled_rows_output, lambda: (rng(45).standard_normal((2, 3)),)),
@@ -582,6 +607,7 @@ CASES = [
     Case("el_pair_vectors", el_pair_vectors, lambda: (rng(49).standard_normal((4, 3)), rng(50).standard_normal(3)),
          el_pair_vectors_ag),
     Case("el_vector_rows", el_vector_rows, lambda: (rng(51).standard_normal((3, 2)), rng(52).standard_normal(2))),
+    Case("el_int_arithmetic", el_int_arithmetic, lambda: (rng(53).standard_normal(7),), el_int_arithmetic_ag),
     Case("el_chained_reads", el_chained_reads, lambda: (rng(46).standard_normal((4, 2)), rng(47).standard_normal((2, 3, 4))),
          el_chained_reads_ag),
 ]
