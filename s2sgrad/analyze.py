@@ -106,6 +106,8 @@ class Typer:
         if isinstance(node, gast.Call) and getattr(node.func, "id", None) in P.TABLE:
             prim = P.TABLE[node.func.id]
             operands = [self.type_expr(a) for a in node.args[:prim.n_in]]
+            if prim.name in ("getitem", "setitem"):
+                self.write_out_ellipsis(node.args[-1], operands[0], node)
             attrs = self.attrs(prim, node)
             try:
                 return prim.rule(*operands, *attrs.values())
@@ -118,6 +120,21 @@ class Typer:
         if isinstance(value, tuple):
             return tuple(value)
         return P.AVal(np.dtype(np.int64), ())
+
+    def write_out_ellipsis(self, index, array, node):
+        """`x[..., 0]` (resolve keeps the `...`): the index, in place, with a full slice for
+        each axis the ellipsis stands for."""
+        if not isinstance(index, gast.Tuple):
+            return
+        at = [k for k, e in enumerate(index.elts) if isinstance(e, gast.Constant) and e.value is Ellipsis]
+        if not at:
+            return
+        fill = len(P.shape_of(array)) - (len(index.elts) - 1)
+        if fill < 0:
+            raise ShapeError(f"too many indices ({len(index.elts) - 1}) for a {len(P.shape_of(array))}-d array",
+                             self.locate(node))
+        full = [gast.Slice(lower=None, upper=None, step=None) for _ in range(fill)]
+        index.elts[at[0]:at[0] + 1] = full
 
     def attrs(self, prim, node):
         values = {}

@@ -815,7 +815,7 @@ class Resolver:
         `new_axes`, a None in the index is left out and the axis it adds to the result is
         appended there (its position: the slices and Nones before it)."""
         parts = node.elts if isinstance(node, gast.Tuple) else [node]
-        out, axes, exact = [], 0, True
+        out, axes, exact, ellipsis = [], 0, True, False
         for part in parts:
             if isinstance(part, gast.Slice):
                 bounds = [None if b is None else self.atom(self.ev(b, frame), part, "a slice bound")
@@ -824,7 +824,16 @@ class Resolver:
                 axes += 1
                 continue
             value = self.ev(part, frame)
+            if isinstance(value, Static) and value.obj is Ellipsis:
+                if ellipsis:
+                    raise self.error(UnsupportedSyntaxError, "an index can only have one ellipsis ('...')", part)
+                ellipsis = True          # analysis writes it out as slices, once x's rank is known
+                out.append(N.const(Ellipsis))
+                continue
             if isinstance(value, Static) and value.obj is None and new_axes is not None:
+                if ellipsis:
+                    raise self.error(UnsupportedSyntaxError, "a new axis (None) after `...` is not supported", part,
+                                     "index with `:` for each axis before the None, or use np.expand_dims")
                 if not exact:
                     raise self.error(UnsupportedSyntaxError, "a new axis (None) after an index that is not a "
                                      "constant is not supported", part,

@@ -137,6 +137,10 @@ def f_float_mod(x):
     return np.sum(x % 2.0)  # refused: float modulo
 
 
+def f_new_axis_after_ellipsis(x):
+    return np.sum(x[..., None] * x)  # refused: new axis after an ellipsis
+
+
 def f_view_update(x):
     m = x * 1.0
     total = x * 0.0
@@ -420,6 +424,7 @@ CASES = [
     ("split into unequal parts", f_split_unequal, X2, (ShapeError,), ["size 3 does not split into 2 equal parts"]),
     ("split with runtime sections", f_split_runtime_sections, X2, SYNTAX, ["np.split takes a constant number"]),
     ("float modulo", f_float_mod, X, (ShapeError,), ["% of float64 values is not supported"]),
+    ("new axis after an ellipsis", f_new_axis_after_ellipsis, X2, SYNTAX, ["a new axis (None) after `...`"]),
     ("view read after a write", f_view_read_after_write, X2, SYNTAX, ["`row` views the array this line writes"]),
     ("view read in the next iteration", f_view_read_next_iteration, X2, SYNTAX, ["`yt` views the array"]),
     ("augmented update of a caller's array", f_helper_update, X, SYNTAX, ["shares its array"]),

@@ -454,6 +454,17 @@ def ar_split_ag(x, w):
     return anp.sum(sig(o) * anp.tanh(c)) + anp.sum(head * head) * anp.sum(rest) + anp.sum(left * anp.exp(right))
 
 
+# 44. the ellipsis: GMM's centred points written as in GradBench's JAX version
+def ar_ellipsis(x, means):
+    xc = x[:, None, :] - means[None, ...]
+    return np.sum(xc[..., 1] ** 2) + np.sum(np.tanh(xc[0, ...])) + np.sum(xc[..., 0:2, :] * xc[1])
+
+
+def ar_ellipsis_ag(x, means):
+    xc = x[:, None, :] - means[None, ...]
+    return anp.sum(xc[..., 1] ** 2) + anp.sum(anp.tanh(xc[0, ...])) + anp.sum(xc[..., 0:2, :] * xc[1])
+
+
 CASES = [
     Case("ar_mlp", ar_mlp, lambda: (r(1, 3, 4), r(2, 4, 5), r(3, 5), r(4, 5, 2)), ar_mlp_ag),
     Case("ar_logsumexp", ar_logsumexp, lambda: (r(5, 3, 4),), ar_logsumexp_ag),
@@ -497,6 +508,7 @@ CASES = [
     Case("ar_join", ar_join, lambda: (r(69, 3, 4), r(70, 3, 4)), ar_join_ag),
     Case("ar_moments", ar_moments, lambda: (r(71, 3, 4),), ar_moments_ag),
     Case("ar_ops_join", ar_ops_join, lambda: (r(72, 3, 4), r(73, 3, 4)), ar_ops_join_ag),
+    Case("ar_ellipsis", ar_ellipsis, lambda: (r(76, 4, 3), r(77, 2, 3)), ar_ellipsis_ag),
     Case("ar_split", ar_split, lambda: (r(74, 3, 4), r(75, 4, 8)), ar_split_ag),
     Case("ar_outer", ar_outer, lambda: (r(74, 3), r(75, 2, 3))),
 ]

@@ -558,6 +558,14 @@ def el_int_arithmetic_ag(x):
     return total + anp.sum(x[:half] * x[half:2 * half]) + anp.sum(x[: n // 3] ** 2)
 
 
+# 41. writing through an ellipsis index
+def el_ellipsis_write(x):
+    y = np.zeros((2, x.shape[0], x.shape[1]))
+    y[0, ...] = x * 2.0
+    y[..., 0] = np.tanh(y[..., 1])
+    return np.sum(y * y)
+
+
 CASES = [
     Case("el_lennard_jones", el_lennard_jones, lj_positions, el_lennard_jones_ag),
     Case("el_rescaled_rows_output", el_rescaled_rows_output, lambda: (rng(45).standard_normal((2, 3)),)),
@@ -607,6 +615,7 @@ CASES = [
     Case("el_pair_vectors", el_pair_vectors, lambda: (rng(49).standard_normal((4, 3)), rng(50).standard_normal(3)),
          el_pair_vectors_ag),
     Case("el_vector_rows", el_vector_rows, lambda: (rng(51).standard_normal((3, 2)), rng(52).standard_normal(2))),
+    Case("el_ellipsis_write", el_ellipsis_write, lambda: (rng(54).standard_normal((3, 4)),)),
     Case("el_int_arithmetic", el_int_arithmetic, lambda: (rng(53).standard_normal(7),), el_int_arithmetic_ag),
     Case("el_chained_reads", el_chained_reads, lambda: (rng(46).standard_normal((4, 2)), rng(47).standard_normal((2, 3, 4))),
          el_chained_reads_ag),
