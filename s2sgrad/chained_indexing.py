@@ -14,6 +14,7 @@ of indices is known only then. The names involved keep their values and avals.""
 import gast
 import numpy as np
 
+from . import nodes as N
 from . import primitives as P
 from .normalize import statements, targets_of
 
@@ -61,8 +62,9 @@ def _getitem(stmt):
     return stmt.targets[0].id, array.id, index.elts
 
 
-def _is_int(node, avals):
-    """An integer scalar: an int constant, or a name whose aval is an integer scalar."""
+def is_int_scalar(node, avals):
+    """An integer scalar: an int constant, or a name whose aval is an integer scalar (not a
+    bool, and not an array of indices)."""
     if isinstance(node, gast.Constant):
         return type(node.value) is int
     if not isinstance(node, gast.Name):
@@ -77,28 +79,23 @@ def _is_int(node, avals):
 def _merge_block(stmts, avals, assigned, merged):
     rows = {}          # row name -> (array name, its index elements, names they read)
     for stmt in stmts:
-        for field in ("body", "orelse"):
-            if isinstance(stmt, (gast.For, gast.While, gast.If)):
-                _merge_block(getattr(stmt, field), avals, assigned, merged)
+        if isinstance(stmt, (gast.For, gast.While, gast.If)):
+            _merge_block(stmt.body, avals, assigned, merged)
+            _merge_block(stmt.orelse, avals, assigned, merged)
         read = _getitem(stmt)
         if read is not None and read[1] in rows:
             array, first, _ = rows[read[1]]
-            if all(isinstance(e, gast.Slice) or _is_int(e, avals) for e in read[2]):
-                stmt.value.args[0] = gast.Name(id=array, ctx=gast.Load(), annotation=None, type_comment=None)
-                stmt.value.args[1] = gast.Tuple(elts=[_copy(e) for e in first] + read[2], ctx=gast.Load())
+            if all(isinstance(e, gast.Slice) or is_int_scalar(e, avals) for e in read[2]):
+                stmt.value.args[0] = N.name(array)
+                stmt.value.args[1] = N.tuple_([N.clone(e) for e in first] + read[2])
                 merged.add(read[1])
         # a later statement changing what a row's read depends on ends the row's use here
         changed = {n for s in statements([stmt]) for n in _assigned(s)}
         rows = {row: r for row, r in rows.items() if not (changed & r[2]) and row not in changed}
         read = _getitem(stmt)
-        if read is not None and assigned.get(read[0]) == 1 and read[2] and all(_is_int(e, avals) for e in read[2]):
+        if (read is not None and assigned.get(read[0]) == 1 and read[2]
+                and all(is_int_scalar(e, avals) for e in read[2])):
             rows[read[0]] = (read[1], read[2], {read[1]} | {e.id for e in read[2] if isinstance(e, gast.Name)})
-
-
-def _copy(node):
-    if isinstance(node, gast.Name):
-        return gast.Name(id=node.id, ctx=gast.Load(), annotation=None, type_comment=None)
-    return gast.Constant(value=node.value, kind=None)
 
 
 def _reads(stmts):

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import nodes as N
 from . import primitives as P
+from .chained_indexing import is_int_scalar
 from .normalize import names_in, statements, targets_of
 from .resolve import NameGen
 
@@ -86,16 +87,6 @@ def _is_scalar(node, avals):
     return issubclass(kind, (int, float, np.integer, np.floating)) and not issubclass(kind, (bool, np.bool_))
 
 
-def _is_int(node, avals):
-    if isinstance(node, gast.Constant):
-        return type(node.value) is int
-    aval = avals.get(node.id) if isinstance(node, gast.Name) else None
-    if isinstance(aval, P.AVal):
-        return aval.shape == () and aval.dtype.kind in "iu"
-    kind = aval if isinstance(aval, type) else type(aval)
-    return isinstance(node, gast.Name) and issubclass(kind, (int, np.integer)) and not issubclass(kind, (bool, np.bool_))
-
-
 def _makes_vector(call, avals):
     """Whether `t = f(args)` makes a vector this pass can write as components."""
     target, f, args = call
@@ -105,7 +96,7 @@ def _makes_vector(call, avals):
     if f == "getitem":
         index = args[1]
         return (isinstance(args[0], gast.Name) and isinstance(index, gast.Tuple) and index.elts
-                and all(_is_int(e, avals) for e in index.elts))
+                and all(is_int_scalar(e, avals) for e in index.elts))
     return f in ELEMENTWISE and all(_is_scalar(a, avals) or (isinstance(a, gast.Name) and _size(avals.get(a.id)) == k)
                                     for a in args)
 

@@ -108,9 +108,8 @@ def test_sens_and_scalar_results():
 
 def test_an_assertion_failing_inside_numba_counts_as_numbas_error():
     from s2sgrad.fastcall import from_numba
-    scope = {}
-    exec(compile("def check():\n    assert False, 'not unique'\n", os.path.join("site-packages", "numba", "core", "x.py"),
-                 "exec"), scope)
+    scope, inside_numba = {}, os.path.join("site-packages", "numba", "core", "x.py")
+    exec(compile("def check():\n    assert False, 'not unique'\n", inside_numba, "exec"), scope)
     with pytest.raises(AssertionError) as inside:
         scope["check"]()
     assert from_numba(inside.value)
