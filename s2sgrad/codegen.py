@@ -230,8 +230,9 @@ def _module(fwd_stmts, bwd_stmts, vg_body, args, vg_args, source_lines, root_fil
     return "\n".join(w.lines).rstrip() + "\n", w.line_map
 
 
-# NumPy functions fused cpu code calls on scalars (elementwise_loops.py)
-NUMPY_FUNCTIONS = {"divide"}
+# NumPy functions generated code imports: what fused cpu code calls on scalars (elementwise_loops.py),
+# and primitives that have no kernel of their own
+NUMPY_FUNCTIONS = {"divide", "log1p", "expm1"}
 DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_"}
 
 

@@ -1065,6 +1065,8 @@ sin = primitive("sin", 1, float_rule, elementwise=True)
 cos = primitive("cos", 1, float_rule, elementwise=True)
 tan = primitive("tan", 1, float_rule, elementwise=True)
 erf = primitive("erf", 1, float_rule, elementwise=True)
+log1p = primitive("log1p", 1, float_rule, elementwise=True, eager=np.log1p)     # NumPy's, as generated code
+expm1 = primitive("expm1", 1, float_rule, elementwise=True, eager=np.expm1)     # calls them (codegen)
 sign = primitive("sign", 1, same_rule, elementwise=True)
 floor = primitive("floor", 1, float_rule, elementwise=True)
 round_ = primitive("round", 1, same_rule, elementwise=True)

@@ -133,7 +133,7 @@ class Checkpointed:
 AUG_OPS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**"}
 
 MATH = {"exp": "exp", "log": "log", "sqrt": "sqrt", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh",
-        "pow": "pow", "fabs": "abs", "erf": "erf"}
+        "pow": "pow", "fabs": "abs", "erf": "erf", "log1p": "log1p", "expm1": "expm1"}
 
 # Arrays created in construct (the only ones code may write into) and copies.
 ALLOCATION = {

@@ -152,6 +152,7 @@ NUMPY = {
     np.broadcast_to: spec("broadcast_to", "shape"),
     np.maximum: spec("maximum"), np.minimum: spec("minimum"), np.abs: spec("abs"),
     np.sin: spec("sin"), np.cos: spec("cos"), np.tan: spec("tan"), np.sign: spec("sign"),
+    np.log1p: spec("log1p"), np.expm1: spec("expm1"),
     np.floor: spec("floor"), np.round: spec("round"), np.around: spec("round"),
     np.clip: clip_spec(("a_min", "min_value"), ("a_max", "max_value"), ("min", "min_value"), ("max", "max_value")),
     np.where: spec("select"),

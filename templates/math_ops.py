@@ -57,6 +57,16 @@ def log(z, x):
     d[x] = d[z] / x
 
 
+@adjoint(P.log1p)
+def log1p(z, x):
+    d[x] = d[z] / (1 + x)
+
+
+@adjoint(P.expm1)
+def expm1(z, x):
+    d[x] = d[z] * (z + 1)
+
+
 @adjoint(P.sqrt)
 def sqrt(z, x):
     d[x] = d[z] / (2 * z)

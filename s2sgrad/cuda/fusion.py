@@ -22,6 +22,7 @@ from numba import cuda
 
 from .. import backend as cpu_backend
 from . import device as D
+from ..codegen import NUMPY_FUNCTIONS
 from .device_math import NAMESPACE as DEVICE_MATH
 from .kernels import broadcast_strides
 
@@ -40,6 +41,7 @@ TEMPLATES = {
     "sqrt": _un("d_sqrt({0})"), "relu": _un("d_relu({0})"), "sigmoid": _un("d_sigmoid({0})"),
     "tanh": _un("math.tanh({0})"), "sin": _un("math.sin({0})"), "cos": _un("math.cos({0})"),
     "tan": _un("d_tan({0})"), "erf": _un("d_erf({0})"), "abs": _un("abs({0})"),
+    "log1p": _un("math.log1p({0})"), "expm1": _un("math.expm1({0})"),
     "sign": _un("d_sign({0})"), "floor": _un("d_floor({0})"), "round": _un("d_round({0})"),
     "maximum": _un("d_max({0}, {1})"), "minimum": _un("d_min({0}, {1})"),
     "log_or_zero": _un("d_log_or_zero({0}, {1})"),
@@ -270,7 +272,7 @@ def _host_function(exprs, n_leaves, name, which=None):
     lines += [f"    V{j} = {ast.unparse(exprs[j])}" for j in which]
     lines.append(f"    return ({''.join(f'V{j}, ' for j in which)})")
     ns = dict(cpu_backend.NAMESPACE)
-    ns.update({n: getattr(np, n) for n in DTYPE_NAMES})
+    ns.update({n: getattr(np, n) for n in DTYPE_NAMES | NUMPY_FUNCTIONS})     # what generated code imports
     filename = f"<s2sgrad fused host {name}>"
     exec(compile("\n".join(lines), filename, "exec"), ns)
     return ns["host"]

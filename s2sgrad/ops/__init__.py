@@ -76,6 +76,8 @@ Sin = _prim_class("Sin", spec("sin"))
 Cos = _prim_class("Cos", spec("cos"))
 Tan = _prim_class("Tan", spec("tan"))
 Erf = _prim_class("Erf", spec("erf"))
+Log1p = _prim_class("Log1p", spec("log1p"))
+Expm1 = _prim_class("Expm1", spec("expm1"))
 Sign = _prim_class("Sign", spec("sign"))
 Floor = _prim_class("Floor", spec("floor"))
 Round = _prim_class("Round", spec("round"))
@@ -187,6 +189,7 @@ _FUNCTIONAL = {
     "ones": spec("ones", "shape", "dtype", dtype=mstype.float32),
     "maximum": spec("maximum"), "minimum": spec("minimum"), "abs": spec("abs"),
     "sin": spec("sin"), "cos": spec("cos"), "tan": spec("tan"), "erf": spec("erf"),
+    "log1p": spec("log1p"), "expm1": spec("expm1"),
     "sign": spec("sign"), "floor": spec("floor"), "round": spec("round"),
     "clip_by_value": clip_spec(("clip_value_min", "min_value"), ("clip_value_max", "max_value")),
     "clamp": clip_spec(("min", "min_value"), ("max", "max_value")),

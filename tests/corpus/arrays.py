@@ -465,6 +465,19 @@ def ar_ellipsis_ag(x, means):
     return anp.sum(xc[..., 1] ** 2) + anp.sum(anp.tanh(xc[0, ...])) + anp.sum(xc[..., 0:2, :] * xc[1])
 
 
+# 45. log1p and expm1 (NumPy, math, ops): a softplus written the stable way
+def ar_log1p_expm1(x):
+    s = np.sum(x * x)
+    softplus = np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0.0)
+    return np.sum(softplus * np.expm1(x * 0.5)) + math.log1p(s) + ops.log1p(x).sum() - ops.Expm1()(-x).mean()
+
+
+def ar_log1p_expm1_ag(x):
+    s = anp.sum(x * x)
+    softplus = anp.log1p(anp.exp(-anp.abs(x))) + anp.maximum(x, 0.0)
+    return anp.sum(softplus * anp.expm1(x * 0.5)) + anp.log1p(s) + anp.sum(anp.log1p(x)) - anp.mean(anp.expm1(-x))
+
+
 CASES = [
     Case("ar_mlp", ar_mlp, lambda: (r(1, 3, 4), r(2, 4, 5), r(3, 5), r(4, 5, 2)), ar_mlp_ag),
     Case("ar_logsumexp", ar_logsumexp, lambda: (r(5, 3, 4),), ar_logsumexp_ag),
@@ -509,6 +522,7 @@ CASES = [
     Case("ar_moments", ar_moments, lambda: (r(71, 3, 4),), ar_moments_ag),
     Case("ar_ops_join", ar_ops_join, lambda: (r(72, 3, 4), r(73, 3, 4)), ar_ops_join_ag),
     Case("ar_ellipsis", ar_ellipsis, lambda: (r(76, 4, 3), r(77, 2, 3)), ar_ellipsis_ag),
+    Case("ar_log1p_expm1", ar_log1p_expm1, lambda: (positive(78, 3, 4) - 0.4,), ar_log1p_expm1_ag),
     Case("ar_split", ar_split, lambda: (r(74, 3, 4), r(75, 4, 8)), ar_split_ag),
     Case("ar_outer", ar_outer, lambda: (r(74, 3), r(75, 2, 3))),
 ]
