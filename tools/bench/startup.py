@@ -187,7 +187,7 @@ def current_bytecode(env):
     leaves them, so no probe times Python compiling changed sources to bytecode (with
     PYTHONDONTWRITEBYTECODE set, a stale .pyc is recompiled in every process: 20-35 ms)."""
     import s2sgrad
-    import templates                 # the adjoint templates, read on a program's first transpile
+    from s2sgrad import templates    # the adjoint templates, read on a program's first transpile
     folders = [os.path.dirname(s2sgrad.__file__), os.path.dirname(templates.__file__), HERE]
     subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], env=env, capture_output=True, check=True)
 
