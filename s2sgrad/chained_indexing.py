@@ -21,20 +21,11 @@ from .normalize import statements, targets_of
 
 def merge(fn, avals):
     """Rewrite fn's chained reads in place (see the module docstring)."""
-    assigned, reads, bases = {}, set(), set()     # (reads: getitem results; bases: what getitem reads)
-    for stmt in statements(fn.body):
-        for name in _assigned(stmt):
-            assigned[name] = assigned.get(name, 0) + 1
-        read = _getitem(stmt)
-        if read is not None:
-            reads.add(read[0])
-            bases.add(read[1])
-    if not reads & bases:                         # no read of a read: nothing to merge
+    reads = [r for r in map(_getitem, statements(fn.body)) if r is not None]
+    if not {r[0] for r in reads} & {r[1] for r in reads}:     # no getitem reads another's result
         return
-    for arg in fn.args.args:
-        assigned[arg.id] = assigned.get(arg.id, 0) + 1
     merged = set()
-    _merge_block(fn.body, avals, assigned, merged)
+    _merge_block(fn.body, avals, assignment_counts(fn), merged)
     if merged:
         reads = _reads(fn.body)
         _drop(fn.body, {name for name in merged if name not in reads})
@@ -62,18 +53,35 @@ def _getitem(stmt):
     return stmt.targets[0].id, array.id, index.elts
 
 
-def is_int_scalar(node, avals):
-    """An integer scalar: an int constant, or a name whose aval is an integer scalar (not a
-    bool, and not an array of indices)."""
+def scalar_kind(node, avals):
+    """NumPy's kind ("i", "u", "f", "b", ...) of a scalar operand (a constant, or a name whose
+    aval is a number or a 0-d AVal); None for arrays and anything else."""
     if isinstance(node, gast.Constant):
-        return type(node.value) is int
-    if not isinstance(node, gast.Name):
-        return False
-    aval = avals.get(node.id)
-    if isinstance(aval, P.AVal):
-        return aval.shape == () and aval.dtype.kind in "iu"
-    kind = aval if isinstance(aval, type) else type(aval)
-    return issubclass(kind, (int, np.integer)) and not issubclass(kind, (bool, np.bool_))
+        value_type = type(node.value)
+    elif isinstance(node, gast.Name):
+        aval = avals.get(node.id)
+        if isinstance(aval, P.AVal):
+            return aval.dtype.kind if aval.shape == () else None
+        value_type = aval if isinstance(aval, type) else type(aval)
+    else:
+        return None
+    if value_type in (bool, int, float) or issubclass(value_type, np.generic):
+        return np.dtype(value_type).kind
+    return None
+
+
+def is_int_scalar(node, avals):
+    """An integer scalar: not a bool, and not an array of indices."""
+    return scalar_kind(node, avals) in ("i", "u")
+
+
+def assignment_counts(fn):
+    """name -> how many statements of fn bind it (its arguments count once)."""
+    counts = {arg.id: 1 for arg in fn.args.args}
+    for stmt in statements(fn.body):
+        for name in _assigned(stmt):
+            counts[name] = counts.get(name, 0) + 1
+    return counts
 
 
 def _merge_block(stmts, avals, assigned, merged):

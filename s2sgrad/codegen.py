@@ -176,6 +176,11 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
     fwd_ret, unpack, vg_body = joined(backward.residuals)
     fwd_stmts = fwd_body + [fwd_ret]
     bwd_stmts = unpack + backward.body + [bwd_ret]
+    def for_numba(text, fwd, bwd, vg):
+        """The cpu target's text: names Numba's array expressions keep apart (numba_names.py)."""
+        return safe_names(text, {"forward": (args, fwd), "backward": (["residuals", "sens"], bwd),
+                                 "value_and_grad": (vg_args, vg)}, {**backward.avals, **fwd_lower.typer.avals})
+
     memo = ({}, {})             # statement texts and names: the fused text shares most statements
     parts = (args, vg_args, source_lines, root_file, what, version, memo)
     if fuse:
@@ -192,9 +197,7 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
         fused_fwd, a = fuse_function(fwd_body + [fused_ret], fwd_lower.typer.avals, Names(fwd_stmts))
         if a or b:
             text, line_map = _module(fused_fwd, fused_bwd, fused_vg, *parts)
-            text = safe_names(text, {"forward": (args, fused_fwd), "backward": (["residuals", "sens"], fused_bwd),
-                                     "value_and_grad": (vg_args, fused_vg)},
-                              {**backward.avals, **fwd_lower.typer.avals})
+            text = for_numba(text, fused_fwd, fused_bwd, fused_vg)
 
             @functools.cache
             def readable():
@@ -203,10 +206,8 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
                 return _module(fwd_stmts, bwd_stmts, vg_body, *parts)[0]
             return readable, out_aval, text, line_map
     text, line_map = _module(fwd_stmts, bwd_stmts, vg_body, *parts)
-    if fuse:                    # the cpu target's text: names Numba's array expressions keep apart
-        compiled = safe_names(text, {"forward": (args, fwd_stmts), "backward": (["residuals", "sens"], bwd_stmts),
-                                     "value_and_grad": (vg_args, vg_body)}, {**backward.avals, **fwd_lower.typer.avals})
-        return (lambda: text), out_aval, compiled, line_map
+    if fuse:
+        return (lambda: text), out_aval, for_numba(text, fwd_stmts, bwd_stmts, vg_body), line_map
     return (lambda: text), out_aval, text, line_map
 
 

@@ -87,6 +87,14 @@ class Compiled:
         self.called = False
         self.calls_blas = backend == "cpu" and warm_start.calls_blas(self.compiled_source)
 
+    def call_first(self, fn, *args):
+        """fn(*args) as the program's first call: with BLAS found without scipy.linalg's import
+        (warm_start.blas_alone); later calls call fn directly."""
+        with warm_start.blas_alone(self.calls_blas):
+            result = fn(*args)
+        self.called = True
+        return result
+
     @property
     def source(self):
         """The generated module users read (compiled_source, with no loop nests fused)."""
@@ -181,12 +189,7 @@ class GradFunction:
         values = entry.arguments(arrays)
         if self.sens_param:
             values.append(self._sens(sens, entry.out_aval))
-        if entry.called:
-            result = run(entry, values)
-        else:
-            with warm_start.blas_alone(entry.calls_blas):
-                result = run(entry, values)
-            entry.called = True
+        result = run(entry, values) if entry.called else entry.call_first(run, entry, values)
         out, grads, entry.workspace = result[:3]
         if entry.state_params:
             state.write(entry.state_params, result[3])

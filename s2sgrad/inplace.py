@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import gast
 
+from . import normalize          # which imports this module: its functions are looked up when called
 from . import primitives as P
 from .errors import UnsupportedSyntaxError
-from .nodes import nodes_of
 
 VIEWS = {"getitem", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to"}
 
@@ -55,7 +55,7 @@ def sharing(stmts):
     return out
 
 
-def _may_be_array(aval):
+def may_be_array(aval):
     """Unknown (the value was dead code) counts as an array."""
     return aval is None or isinstance(aval, P.AVal) and aval.ndim >= 1
 
@@ -66,11 +66,11 @@ def check(updates, shared_pairs, avals, arguments, locate):
         return
     edges = {}
     for target, source, is_view in shared_pairs:
-        if not is_view or _may_be_array(avals.get(target)):      # x[i] of a vector is a number, not a view
+        if not is_view or may_be_array(avals.get(target)):      # x[i] of a vector is a number, not a view
             edges.setdefault(target, set()).add(source)
             edges.setdefault(source, set()).add(target)
     for u in updates:
-        if not _may_be_array(avals.get(u.value)):
+        if not may_be_array(avals.get(u.value)):
             # a number: NumPy's 0-d results are immutable scalars, but a 0-d input is an array
             if u.value in arguments and u.value in u.visible.values():
                 _refuse(u, sorted(n for n, v in u.visible.items() if v == u.value), locate)
@@ -99,10 +99,10 @@ def check_views(body, avals, locate):
     made before the write, is read after it: NumPy's view shows the written values, while
     s2sgrad's gradient takes the view as it was when made."""
     edges = {}
-    for stmt in _statements(body):
+    for stmt in normalize.statements(body):
         if (isinstance(stmt, gast.Assign) and isinstance(stmt.targets[0], gast.Name)
                 and isinstance(stmt.value, gast.Call) and getattr(stmt.value.func, "id", None) in VIEWS
-                and isinstance(stmt.value.args[0], gast.Name) and _may_be_array(avals.get(stmt.targets[0].id))):
+                and isinstance(stmt.value.args[0], gast.Name) and may_be_array(avals.get(stmt.targets[0].id))):
             view, base = stmt.targets[0].id, stmt.value.args[0].id
             edges.setdefault(view, set()).add(base)
             edges.setdefault(base, set()).add(view)
@@ -154,25 +154,13 @@ def _read_after(path, name):
     return False
 
 
-def _names(node):
-    return {n.id for n in nodes_of(node) if isinstance(n, gast.Name)}
-
-
-def _statements(stmts):
-    for stmt in stmts:
-        yield stmt
-        if isinstance(stmt, (gast.For, gast.While, gast.If)):
-            yield from _statements(stmt.body)
-            yield from _statements(stmt.orelse)
-
-
 def _first_use(stmts, name):
     """"read" or "set": what running stmts in order does to `name` first; None for neither.
     A loop (which may not run) or a branch (unless both of its blocks do) sets nothing."""
     for stmt in stmts:
         if isinstance(stmt, (gast.For, gast.While, gast.If)):
             header = stmt.iter if isinstance(stmt, gast.For) else stmt.test
-            if name in _names(header):
+            if name in normalize.names_in(header):
                 return "read"
             uses = {_first_use(stmt.body, name), _first_use(stmt.orelse, name)}
             if "read" in uses:
@@ -180,8 +168,9 @@ def _first_use(stmts, name):
             if isinstance(stmt, gast.If) and uses == {"set"}:
                 return "set"
             continue
-        if name in _names(stmt.value) or (isinstance(stmt, gast.AugAssign) and name in _names(stmt.target)):
+        read = normalize.names_in(stmt.value)
+        if name in read or (isinstance(stmt, gast.AugAssign) and name in normalize.names_in(stmt.target)):
             return "read"
-        if isinstance(stmt, gast.Assign) and name in _names(stmt.targets[0]):
+        if isinstance(stmt, gast.Assign) and name in normalize.names_in(stmt.targets[0]):
             return "set"
     return None

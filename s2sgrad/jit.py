@@ -21,7 +21,7 @@ import gast
 import numpy as np
 
 from . import compile as compile_stage
-from . import parameter, state, warm_start
+from . import parameter, state
 from .errors import S2SGradError
 from .fastcall import from_numba
 from .jumps import structure
@@ -193,12 +193,9 @@ class Primal:
             entry.wrap_out = _wrapper(entry.out_aval)
             self._entries[key] = entry
         try:
-            if entry.called:
-                result = entry.module.forward(*entry.arguments(arrays))
-            else:
-                with warm_start.blas_alone(entry.calls_blas):
-                    result = entry.module.forward(*entry.arguments(arrays))
-                entry.called = True
+            values = entry.arguments(arrays)
+            forward = entry.module.forward
+            result = forward(*values) if entry.called else entry.call_first(forward, *values)
         except Exception as exc:
             if from_numba(exc):
                 raise entry.compile_error(exc) from None

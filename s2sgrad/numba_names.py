@@ -12,7 +12,7 @@ import re
 
 import gast
 
-from . import primitives as P
+from .inplace import may_be_array
 
 _VERSIONED = re.compile(r"^(.*)_\d+$")
 _NAME = re.compile(r"(?<![\w.])[A-Za-z_]\w*")      # not an attribute (`x.shape`)
@@ -37,11 +37,6 @@ def safe_names(text, functions, avals):
         if names and not line.lstrip().startswith("#"):
             lines[i] = _NAME.sub(lambda m: names.get(m.group(0), m.group(0)), line)
     return "".join(lines)
-
-
-def _may_be_array(name, avals):
-    aval = avals.get(name)
-    return aval is None or isinstance(aval, P.AVal) and aval.ndim > 0
 
 
 def _stores(stmts, counts):
@@ -69,7 +64,8 @@ def _renames(args, stmts, avals):
     renames = {}
     for name in sorted(local):
         m = _VERSIONED.match(name)
-        if m and counts.get(m.group(1), 0) > 1 and _may_be_array(name, avals) and _may_be_array(m.group(1), avals):
+        if (m and counts.get(m.group(1), 0) > 1
+                and may_be_array(avals.get(name)) and may_be_array(avals.get(m.group(1)))):
             new = name + "_"
             while new in local:
                 new += "_"

@@ -22,8 +22,8 @@ import numpy as np
 
 from . import nodes as N
 from . import primitives as P
-from .chained_indexing import is_int_scalar
-from .normalize import names_in, statements, targets_of
+from .chained_indexing import assignment_counts, is_int_scalar, scalar_kind
+from .normalize import names_in
 from .resolve import NameGen
 
 MAX_SIZE = 4
@@ -38,11 +38,7 @@ def scalarize(fn, avals):
         return False
     names = NameGen()
     names.used |= {n.id for n in N.walk(fn) if isinstance(n, gast.Name)}
-    assigned, reads = {}, {}
-    for stmt in statements(fn.body):
-        if isinstance(stmt, gast.Assign):
-            for t in targets_of(stmt):
-                assigned[t] = assigned.get(t, 0) + 1
+    assigned, reads = assignment_counts(fn), {}
     for n in N.walk(fn):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
             reads[n.id] = reads.get(n.id, 0) + 1
@@ -75,18 +71,6 @@ def _size(aval):
     return None
 
 
-def _is_scalar(node, avals):
-    if isinstance(node, gast.Constant):
-        return type(node.value) in (int, float)
-    if not isinstance(node, gast.Name):
-        return False
-    aval = avals.get(node.id)
-    if isinstance(aval, P.AVal):
-        return aval.shape == () and aval.dtype.kind in "fiu"
-    kind = aval if isinstance(aval, type) else type(aval)
-    return issubclass(kind, (int, float, np.integer, np.floating)) and not issubclass(kind, (bool, np.bool_))
-
-
 def _makes_vector(call, avals):
     """Whether `t = f(args)` makes a vector this pass can write as components."""
     target, f, args = call
@@ -97,8 +81,8 @@ def _makes_vector(call, avals):
         index = args[1]
         return (isinstance(args[0], gast.Name) and isinstance(index, gast.Tuple) and index.elts
                 and all(is_int_scalar(e, avals) for e in index.elts))
-    return f in ELEMENTWISE and all(_is_scalar(a, avals) or (isinstance(a, gast.Name) and _size(avals.get(a.id)) == k)
-                                    for a in args)
+    return f in ELEMENTWISE and all(scalar_kind(a, avals) in ("i", "u", "f")
+                                    or (isinstance(a, gast.Name) and _size(avals.get(a.id)) == k) for a in args)
 
 
 def _reduces(call, vector, avals):

@@ -144,6 +144,16 @@ def test_operator_int_tensor_with_python_int_keeps_int_dtype(op, np_dtype):
     check(f(2, Tensor(x)), f(np_dtype(2), x), np_dtype)
 
 
+@pytest.mark.parametrize("np_dtype", [I32, I64])
+def test_operator_floordiv_and_mod_of_ints_like_numpy(np_dtype):
+    x = np.array([7, -8, 9], np_dtype)
+    check(Tensor(x) // 2, x // np_dtype(2), np_dtype)
+    check(20 // Tensor(x), np_dtype(20) // x, np_dtype)
+    check(Tensor(x) % 3, x % np_dtype(3), np_dtype)
+    check(20 % Tensor(x), np_dtype(20) % x, np_dtype)
+    check(Tensor(A) // 0.3, A // F32(0.3), F32)
+
+
 def test_operator_broadcasts_like_numpy():
     x, b = rand(2, 3, seed=3), rand(3, seed=4)
     check(Tensor(x) + Tensor(b), x + b, F32)
