@@ -61,15 +61,27 @@ def _copy(x, memo):
     return y
 
 
+# fields nodes_of skips: strings, and a name's ctx (read through the name itself); per node
+# class, the fields left
+_NOT_READ = {"ctx", "id", "attr", "arg", "kind", "type_comment", "level", "module"}
+_READ_FIELDS = {}
+
+
 def nodes_of(tree):
-    """list(walk(tree)) for readers that do not change the tree, without a generator (the
-    passes ask for the names in small statements thousands of times per program)."""
+    """list(walk(tree)) without expression contexts (Load, Store), for readers that do not
+    change the tree; without a generator (the passes ask for the names in small statements
+    thousands of times per program)."""
     out = [tree]
+    fields_of = _READ_FIELDS
     for node in out:            # the list grows while it is read: breadth-first, as walk
+        cls = node.__class__
+        names = fields_of.get(cls)
+        if names is None:
+            names = fields_of[cls] = tuple(f for f in cls._fields if f not in _NOT_READ)
         fields = node.__dict__
-        for field in node._fields:
+        for field in names:
             value = fields.get(field)
-            if isinstance(value, list):
+            if value.__class__ is list:
                 out += [v for v in value if isinstance(v, gast.AST)]
             elif isinstance(value, gast.AST):
                 out.append(value)
