@@ -232,7 +232,8 @@ def source(obj):
 
 def compiled_source(obj):
     """The text its target compiled: source(obj), except that the cpu target's has each run of
-    elementwise statements as one loop nest (elementwise_loops.py)."""
+    elementwise statements as one loop nest (elementwise_loops.py) and its inner loops that
+    carry float sums split in two (split_reductions.py)."""
     return _last(obj).compiled_source
 
 

@@ -1,0 +1,404 @@
+"""Inner loops in a form LLVM vectorizes (the cpu target's text): W4's pair loop.
+
+An innermost `for j in range(a, b)` of scalar code that reads and writes array elements at
+`[j, c, ...]` (constants c) compiles to scalar machine code when it carries a float sum
+(`s = s + x`: an ordered floating-point sum cannot be split into SIMD lanes), when its
+indices are Numba's (a possibly negative `j` is wrapped, a row's stride is read at run
+time) or when it divides (Python's `/` raises ZeroDivisionError: a branch per division).
+Such a loop becomes, per chunk of at most CHUNK trips,
+
+    for t in range(count):      # the body; each sum's term stored, terms_s[t] = x
+        ...                     # j-indexed elements through flat views: a_j[3 * t + c]
+    for t in range(count):      # the sums, in the original order: s = s + terms_s[t]
+
+The sums add the same terms in the same order, so results are bit-identical. The flat views
+are C-contiguous by construction: an array the loop writes must be one the function made
+with zeros/empty (a `zeros_like` becomes `zeros`, C-ordered whatever its operand's order),
+an array it only reads is an argument or such an array, read through
+`ascontiguousarray(a).ravel()` (a view of a C-contiguous argument, else a copy). `/`
+becomes NumPy's `divide`: inf or nan rather than an exception, as the NumPy program itself
+gives. Where any condition fails the loop is left as it is.
+
+On W4 (tools/bench/w4.py) the gradient's pair loop then runs in 4-wide AVX2 registers."""
+import gast
+
+from . import nodes as N
+from . import primitives as P
+
+CHUNK = 512             # trips per chunk: the terms of each sum stay in L1 (4 KiB each)
+FRESH = {"zeros", "empty"}
+
+
+def split_reductions(stmts, avals, names):
+    """(stmts with every such loop rewritten, whether any was). stmts is not changed: the
+    readable text shares its statements; rewritten statements are new nodes."""
+    fn = _Function(stmts, avals, names)
+    out = fn.block(stmts)
+    if not fn.changed:
+        return stmts, False
+    return fn.prelude + _made_c_ordered(out, fn.c_ordered, avals), True
+
+
+class _Function:
+    def __init__(self, stmts, avals, names):
+        self.avals, self.names = avals, names
+        self.prelude, self.changed, self.c_ordered = [], False, set()
+        self.assigns, self.loads, self.fresh = {}, {}, {}
+        for node in _all_nodes(stmts):
+            if isinstance(node, gast.Name):
+                table = self.loads if isinstance(node.ctx, gast.Load) else self.assigns
+                table[node.id] = table.get(node.id, 0) + 1
+            if (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)
+                    and isinstance(node.value, gast.Call) and isinstance(node.value.func, gast.Name)
+                    and node.value.func.id in FRESH | {"zeros_like"}):
+                self.fresh[node.targets[0].id] = node
+
+    def block(self, stmts):
+        out = []
+        for stmt in stmts:
+            if isinstance(stmt, (gast.For, gast.While, gast.If)):
+                new = self.loop(stmt) if isinstance(stmt, gast.For) else None
+                if new is not None:
+                    out += new
+                    continue
+                body, orelse = self.block(stmt.body), self.block(stmt.orelse)
+                if body is not stmt.body or orelse is not stmt.orelse:
+                    stmt = _with(stmt, body=body, orelse=orelse)
+            out.append(stmt)
+        return out if any(a is not b for a, b in zip(out, stmts)) or len(out) != len(stmts) else stmts
+
+    def aval(self, name):
+        return self.avals.get(name)
+
+    def is_array_arg_or_fresh(self, name):
+        """An argument (never assigned here) or an array made once by zeros/empty/zeros_like."""
+        return self.assigns.get(name, 0) == 0 or (self.assigns.get(name) == 1 and name in self.fresh)
+
+    def loop(self, loop):
+        """The statements replacing an innermost loop of the form above, else None."""
+        bounds = _range_bounds(loop)
+        if bounds is None or any(isinstance(s, (gast.For, gast.While, gast.If)) for s in loop.body):
+            return None
+        j = loop.target.id
+        body = loop.body
+        if not all(_simple(s) for s in body):
+            return None
+        assigned = {t for s in body for t in _assigned_names(s)}
+        if j in assigned:
+            return None
+        sums = self.sums(body, assigned)
+        if sums is None:
+            return None
+        views = self.views(body, j, assigned)
+        if views is None or not (sums or views[0]):
+            return None
+        flat, written = views
+        if any(not self.is_array_arg_or_fresh(a) for a in flat) or \
+                any(a not in self.fresh or self.assigns.get(a) != 1 for a in flat if a in written):
+            return None
+        self.changed = True
+        self.c_ordered |= {a for a in flat if a in written}
+        return self.rewrite(loop, bounds, sums, flat)
+
+    def sums(self, body, assigned):
+        """{statement index: (sum name, term name)} for the float values the loop carries, or
+        None when a carried value is not a running sum (int counters may be anything)."""
+        first_assign, carried = {}, []
+        for k, s in enumerate(body):
+            for n in _read_names(s):
+                if n in assigned and n not in first_assign and n not in carried:
+                    carried.append(n)
+            for t in _assigned_names(s):
+                first_assign.setdefault(t, k)
+        found = {}
+        for c in carried:
+            aval = self.aval(c)
+            if _is_int(aval) or (aval is None and self.is_counter(body, c)):
+                continue
+            if not _is_float(aval):
+                return None
+            match = _running_sum(body, c, self.loads)
+            if match is None:
+                return None
+            k, drop, term = match
+            if not (_is_float(self.aval(term)) or _is_int(self.aval(term))):
+                return None
+            found[k] = (c, term, drop)
+        return found
+
+    @staticmethod
+    def is_counter(body, c):
+        """`c = c + <int constant>` is the one statement writing c."""
+        writes = [s for s in body if c in _assigned_names(s)]
+        if len(writes) != 1 or not isinstance(writes[0].value, gast.BinOp):
+            return False
+        v = writes[0].value
+        return (isinstance(v.op, gast.Add) and isinstance(v.left, gast.Name) and v.left.id == c
+                and isinstance(v.right, gast.Constant) and type(v.right.value) is int)
+
+    def views(self, body, j, assigned):
+        """({array: (strides of axes 1.., for the flat index)} of the j-indexed arrays, the
+        arrays the body writes), or None when an index is neither `[j, constants]` nor
+        loop-invariant."""
+        flat, written = {}, set()
+        for s in body:
+            target = s.targets[0] if isinstance(s, gast.Assign) else s.target
+            if isinstance(target, gast.Subscript):
+                written.add(getattr(target.value, "id", None))
+            for node in N.nodes_of(s):
+                if not isinstance(node, gast.Subscript):
+                    continue
+                if not isinstance(node.value, gast.Name):
+                    return None
+                aval = self.aval(node.value.id)
+                index = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+                if isinstance(index[0], gast.Name) and index[0].id == j:
+                    offset = _flat_offset(aval, index[1:])
+                    if offset is None:
+                        return None
+                    flat[node.value.id] = aval
+                elif {n.id for n in N.nodes_of(node.slice) if isinstance(n, gast.Name)} & (assigned | {j}):
+                    return None
+        return flat, written
+
+    def rewrite(self, loop, bounds, sums, flat):
+        lineno = getattr(loop, "lineno", None)
+        fresh, j = self.names.fresh, loop.target.id
+        a, b = bounds
+        trips, start, rest, count, base, t = (fresh(x) for x in ("trips", "chunk", "rest", "count", "base", "t"))
+        terms = {k: fresh(f"terms_{c}") for k, (c, _, _) in sums.items()}
+        for k, (c, term, _) in sums.items():
+            dtype = self.aval(term).dtype.name if isinstance(self.aval(term), P.AVal) else \
+                ("float64" if isinstance(self.aval(term), float) else "int64")
+            self.prelude.append(_lined(N.assign(terms[k], N.call("empty", N.tuple_([N.const(CHUNK)]), N.name(dtype))),
+                                       lineno))
+        whole = {x: fresh(f"{x}_flat") for x in flat}
+        part = {x: fresh(f"{x}_chunk") for x in flat}
+        from_zero = isinstance(a, gast.Constant) and a.value == 0
+        before = [N.assign(trips, N.clone(b) if from_zero else _binop(gast.Sub, N.clone(b), N.clone(a)))]
+        before += [N.assign(whole[x], N.call(N.attribute(N.call("ascontiguousarray", N.name(x)), "ravel")))
+                   for x in flat]
+        chunk = [N.assign(rest, _binop(gast.Sub, N.name(trips), N.name(start))),
+                 N.assign(count, gast.IfExp(test=_compare(N.name(rest), N.const(CHUNK)), body=N.name(rest),
+                                            orelse=N.const(CHUNK))),
+                 N.assign(base, N.name(start) if from_zero else _binop(gast.Add, N.clone(a), N.name(start)))]
+        chunk += [N.assign(part[x], N.subscript(N.name(whole[x]), _slice(_times(_row_size(flat[x]), N.name(base)))))
+                  for x in flat]
+        first = []
+        if self.loads_of(loop.body, j, flat):
+            first.append(N.assign(j, _binop(gast.Add, N.name(base), N.name(t))))
+        body = []
+        for k, s in enumerate(loop.body):
+            if any(k == drop for _, _, drop in sums.values()):
+                continue
+            if k in sums:
+                c, term, _ = sums[k]
+                body.append(_lined(_store(terms[k], t, term), getattr(s, "lineno", None)))
+                continue
+            body.append(_indexed(N.copy_tree(s), j, t, flat, part))
+        adds = [_lined(N.assign(c, _binop(gast.Add, N.name(c), N.subscript(N.name(terms[k]), N.name(t)))),
+                       getattr(loop.body[k], "lineno", None)) for k, (c, _, _) in sorted(sums.items())]
+        inner = [_for(t, [N.name(count)], first + body, lineno)]
+        if adds:
+            inner.append(_for(t, [N.name(count)], adds, lineno))
+        outer = _for(start, [N.const(0), N.name(trips), N.const(CHUNK)], chunk + inner, lineno)
+        return [_lined(s, lineno) for s in before] + [outer]
+
+    def loads_of(self, body, j, flat):
+        """Whether the body reads j other than as the first index of a flat view."""
+        for s in body:
+            skip = set()
+            for node in N.nodes_of(s):
+                if isinstance(node, gast.Subscript) and getattr(node.value, "id", None) in flat:
+                    index = node.slice.elts if isinstance(node.slice, gast.Tuple) else [node.slice]
+                    skip.add(id(index[0]))
+                elif isinstance(node, gast.Name) and node.id == j and id(node) not in skip:
+                    return True
+        return False
+
+
+# -- matching ------------------------------------------------------------------------------------
+
+def _all_nodes(stmts):
+    for s in stmts:
+        yield from N.walk(s)
+
+
+def _range_bounds(loop):
+    """(a, b) of `for j in range(a, b)` or `range(a, b, 1)` over names and constants."""
+    it = loop.iter
+    if (loop.orelse or not isinstance(loop.target, gast.Name) or not isinstance(it, gast.Call)
+            or getattr(it.func, "id", None) != "range" or len(it.args) not in (2, 3)):
+        return None
+    if len(it.args) == 3 and not (isinstance(it.args[2], gast.Constant) and it.args[2].value == 1):
+        return None
+    if not all(isinstance(x, (gast.Name, gast.Constant)) for x in it.args[:2]):
+        return None
+    return it.args[0], it.args[1]
+
+
+def _simple(stmt):
+    if isinstance(stmt, gast.Assign):
+        return len(stmt.targets) == 1 and isinstance(stmt.targets[0], (gast.Name, gast.Subscript))
+    return isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, (gast.Name, gast.Subscript))
+
+
+def _assigned_names(stmt):
+    target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
+    return [target.id] if isinstance(target, gast.Name) else []
+
+
+def _read_names(stmt):
+    """Names a simple statement reads, in order (an augmented name's target is read first)."""
+    out = [stmt.target.id] if isinstance(stmt, gast.AugAssign) and isinstance(stmt.target, gast.Name) else []
+    target = stmt.targets[0] if isinstance(stmt, gast.Assign) else stmt.target
+    nodes = N.nodes_of(stmt.value) + (N.nodes_of(target.slice) + [target.value] if isinstance(target, gast.Subscript)
+                                      else [])
+    return out + [n.id for n in nodes if isinstance(n, gast.Name)]
+
+
+def _running_sum(body, c, loads):
+    """(index of `u = c + x`, index of `c = u` or None, x) when that pair (or `c = c + x`)
+    is all the body does with c and u is read nowhere else, else None."""
+    reads = [k for k, s in enumerate(body) if c in _read_names(s)]
+    writes = [k for k, s in enumerate(body) if c in _assigned_names(s)]
+    if len(reads) != 1 or len(writes) != 1:
+        return None
+    k = reads[0]
+    s = body[k]
+    if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.BinOp)
+            and isinstance(s.value.op, gast.Add)):
+        return None
+    left, right = s.value.left, s.value.right
+    pair = (left, right) if isinstance(left, gast.Name) and left.id == c else (right, left)
+    if not (isinstance(pair[0], gast.Name) and pair[0].id == c and isinstance(pair[1], gast.Name)
+            and pair[1].id != c):
+        return None
+    u = s.targets[0].id
+    if u == c:
+        return (k, None, pair[1].id) if writes == [k] else None
+    w = body[writes[0]]
+    if not (writes[0] > k and isinstance(w, gast.Assign) and isinstance(w.value, gast.Name) and w.value.id == u
+            and loads.get(u) == 1 and u not in (n for s2 in body for n in _assigned_names(s2) if s2 is not s)):
+        return None
+    return k, writes[0], pair[1].id
+
+
+def _flat_offset(aval, rest):
+    """The flat offset of `[j, *rest]` (constants) in a C-ordered row of aval, or None."""
+    if not (isinstance(aval, P.AVal) and aval.ndim == 1 + len(rest)
+            and all(type(d) is int for d in aval.shape[1:])):
+        return None
+    offset = 0
+    for c, dim in zip(rest, aval.shape[1:]):
+        if not (isinstance(c, gast.Constant) and type(c.value) is int and -dim <= c.value < dim):
+            return None
+        offset = offset * dim + c.value % dim
+    return offset
+
+
+def _row_size(aval):
+    size = 1
+    for d in aval.shape[1:]:
+        size *= d
+    return size
+
+
+def _is_float(aval):
+    return isinstance(aval, float) or (isinstance(aval, P.AVal) and aval.ndim == 0 and aval.dtype.kind == "f")
+
+
+def _is_int(aval):
+    return (isinstance(aval, int) and not isinstance(aval, bool)) or \
+        (isinstance(aval, P.AVal) and aval.ndim == 0 and aval.dtype.kind in "iu")
+
+
+# -- building ------------------------------------------------------------------------------------
+
+def _indexed(stmt, j, t, flat, part):
+    """stmt (a copy) with `x[j, c...]` as `x_chunk[size * t + offset]` and `/` as divide."""
+    def converted(value):
+        if isinstance(value, gast.Subscript) and getattr(value.value, "id", None) in flat:
+            return _flat_read(value, j, t, flat, part)
+        if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Div):
+            return N.call("divide", value.left, value.right)
+        return value
+    for node in N.walk(stmt):       # walk queues a node's children before it is changed
+        fields = node.__dict__
+        for field in node._fields:
+            value = fields.get(field)
+            fields[field] = [converted(v) for v in value] if isinstance(value, list) else converted(value)
+    return stmt
+
+
+def _flat_read(sub, j, t, flat, part):
+    name = sub.value.id
+    index = sub.slice.elts if isinstance(sub.slice, gast.Tuple) else [sub.slice]
+    if not (isinstance(index[0], gast.Name) and index[0].id == j):
+        return sub
+    aval = flat[name]
+    position = _times(_row_size(aval), N.name(t))
+    offset = _flat_offset(aval, index[1:])
+    if offset:
+        position = _binop(gast.Add, position, N.const(offset))
+    node = N.subscript(N.name(part[name]), position)
+    node.ctx = sub.ctx
+    return node
+
+
+def _made_c_ordered(stmts, names, avals):
+    """stmts with each `x = zeros_like(y)` of `names` as `x = zeros(y.shape, dtype)`."""
+    if not names:
+        return stmts
+    out = []
+    for s in stmts:
+        if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and s.targets[0].id in names
+                and s.value.func.id == "zeros_like"):
+            dtype = avals[s.targets[0].id].dtype.name
+            s = _with(s, value=N.call("zeros", N.attribute(N.clone(s.value.args[0]), "shape"), N.name(dtype)))
+        elif isinstance(s, (gast.For, gast.While, gast.If)):
+            s = _with(s, body=_made_c_ordered(s.body, names, avals), orelse=_made_c_ordered(s.orelse, names, avals))
+        out.append(s)
+    return out
+
+
+def _with(node, **fields):
+    """A shallow copy of node with fields replaced (its line number kept)."""
+    new = node.__class__.__new__(node.__class__)
+    new.__dict__.update(node.__dict__)
+    new.__dict__.update(fields)
+    return new
+
+
+def _lined(stmt, lineno):
+    if lineno is not None:
+        stmt.lineno = lineno
+    return stmt
+
+
+def _binop(op, left, right):
+    return gast.BinOp(left=left, op=op(), right=right)
+
+
+def _times(size, node):
+    return node if size == 1 else _binop(gast.Mult, N.const(size), node)
+
+
+def _compare(left, right):
+    return gast.Compare(left=left, ops=[gast.Lt()], comparators=[right])
+
+
+def _slice(lower):
+    return gast.Slice(lower=lower, upper=None, step=None)
+
+
+def _for(var, range_args, body, lineno):
+    return _lined(gast.For(target=N.name(var, store=True), iter=N.call("range", *range_args), body=body,
+                           orelse=[], type_comment=None), lineno)
+
+
+def _store(buffer, t, term):
+    target = N.subscript(N.name(buffer), N.name(t))
+    target.ctx = gast.Store()
+    return N.assign(target, N.name(term))
+
