@@ -5,6 +5,9 @@ The call path is thin: a dict lookup on the arguments' dtypes and shapes, one
 compiled call that runs the forward once and the backward once, and Tensor
 wrapping of the results. Once a program has run, its call path unrolled for its
 signature (fastcall.py) is tried first."""
+import inspect
+import linecache
+
 import numpy as np
 
 from . import __version__
@@ -178,6 +181,7 @@ class GradFunction:
         else:
             inputs, sens = args, None
         arrays = [a._data if isinstance(a, Tensor) else a for a in inputs]
+        _refuse_sequences(self.network, arrays)
         flags = self.training_flags()
         key = tuple([(a.dtype, a.shape) if isinstance(a, np.ndarray) else (type(a), a) for a in arrays]) + flags
         entry = self._cache.get(key)
@@ -223,6 +227,19 @@ class GradFunction:
                                f"{list(aval.shape)}; pass a sens of the output's shape")
         arr = arr.astype(aval.dtype, copy=False)
         return arr[()] if arr.ndim == 0 else arr
+
+
+def _refuse_sequences(network, arrays):
+    """A list or dict input is refused at the def of the function or construct it goes to."""
+    for i, a in enumerate(arrays):
+        if isinstance(a, (list, dict)):
+            fn = inspect.unwrap(network)
+            code = getattr(fn, "__code__", None) or getattr(getattr(type(fn), "construct", None), "__code__", None)
+            loc = code and SourceLoc(code.co_filename, code.co_firstlineno, 0,
+                                     linecache.getline(code.co_filename, code.co_firstlineno).rstrip("\n"))
+            raise S2SGradError(f"input {i} is a Python {type(a).__name__}: differentiated inputs are Tensors, NumPy "
+                               "arrays and Python numbers", loc,
+                               "stack the items into one Tensor (np.stack(xs) or ops.stack(xs)) and index it: xs[t]")
 
 
 def source(obj):

@@ -106,6 +106,13 @@ _FOLD_CMP = {gast.Gt: operator.gt, gast.Lt: operator.lt, gast.GtE: operator.ge, 
 _STATIC_BUILTINS = {abs, min, max, int, float, bool, tuple, list, isinstance, range, round, enumerate, zip,
                     getattr, hasattr, str, type}
 _MAX_DEPTH = 64
+# what to write instead of a call s2sgrad refuses, where one form is the usual way
+_CALL_HINTS = {
+    np.linalg.norm: "write the norm out: np.sqrt(np.sum(d * d))",
+    np.arange: "index arrays (x[np.arange(n), labels]) are not supported: for a loss on class labels use "
+               "ops.SoftmaxCrossEntropyWithLogits(sparse=True) or nn.CrossEntropyLoss, else multiply by a one-hot "
+               "mask (ops.OneHot()(labels, n, 1.0, 0.0))",
+}
 UNROLL_LIMIT = 16      # static ranges up to this length are unrolled while resolving
 
 
@@ -760,6 +767,12 @@ class Resolver:
 
     def ev_Attribute(self, node, frame):
         base = self.ev(node.value, frame)
+        if node.attr in ("append", "extend", "insert", "pop") and (
+                isinstance(base, Tup) or (isinstance(base, Static) and isinstance(base.obj, tuple))):
+            raise self.error(ResolveError, f"a list cannot grow or shrink in differentiated code (.{node.attr}): "
+                             "lists here are fixed tuples", node,
+                             "add into a number (`e += term`), or make an array first (`terms = np.zeros(n)`) "
+                             "and write its elements (`terms[k] = term`)")
         if isinstance(base, Static):
             try:
                 return self.wrap_static(getattr(base.obj, node.attr))
@@ -977,8 +990,8 @@ class Resolver:
         if isinstance(obj, types.FunctionType) and not obj.__module__.startswith(("numpy", "s2sgrad")):
             return self.call_function(obj, None, args, kwargs, node)
         raise self.error(ResolveError, f"cannot differentiate a call to {getattr(obj, '__qualname__', repr(obj))[:60]}",
-                         node, "call a primitive from s2sgrad.ops, a NumPy function, a sub-cell, or a helper "
-                         "function defined in a .py file")
+                         node, _CALL_HINTS.get(obj, "call a primitive from s2sgrad.ops, a NumPy function, a sub-cell, "
+                                                    "or a helper function defined in a .py file"))
 
     def call_composite(self, obj, args, kwargs, node):
         """A form written out as several primitives here, each at the user's line (np.stack,

@@ -6,13 +6,13 @@ d * d, and in the backward their adjoints, a filled array and a row added into d
 and the pair loop took 30 times the hand-written gradient. Here a float64 vector of at
 most MAX_SIZE elements, made and used in one loop body (and nowhere else), becomes one
 name per component, `d_0, d_1, d_2`, when it is
-- a row read `getitem(a, (i, ...))` whose indices are integer scalars (its components:
-  `getitem(a, (i, ..., c))`), or
+- a row read `getitem(a, (i, ...))` or `getitem(a, (i, ..., :))` whose indices are integer
+  scalars (its components: `getitem(a, (i, ..., c))`), or
 - an elementwise operation (ELEMENTWISE) of such vectors, other float64 vectors of its
   length (read element by element) and scalars,
 and every use of it is one of those operations making another such vector, its sum
-(`reduce_sum(v, None, False)`: the components added left to right, as NumPy adds a
-vector this short), a dot product with a vector of its length (`matmul` of two 1-d
+(`reduce_sum(v, None, False)`, or with axis 0, -1, () or (0,): the components added left
+to right, as NumPy adds a vector this short), a dot product with a vector of its length (`matmul` of two 1-d
 operands: the products added left to right) or a read of one component. The backward
 then reads and adds single elements, as for code written element by element.
 
@@ -78,20 +78,33 @@ def _makes_vector(call, avals):
     if k is None:
         return False
     if f == "getitem":
-        index = args[1]
-        return (isinstance(args[0], gast.Name) and isinstance(index, gast.Tuple) and index.elts
-                and all(is_int_scalar(e, avals) for e in index.elts))
+        index = _row_index(args[1])
+        return (isinstance(args[0], gast.Name) and bool(index)
+                and all(is_int_scalar(e, avals) for e in index))
     return f in ELEMENTWISE and all(scalar_kind(a, avals) in ("i", "u", "f")
                                     or (isinstance(a, gast.Name) and _size(avals.get(a.id)) == k) for a in args)
+
+
+def _row_index(index):
+    """The integer indices of a row read `a[i, j]` or `a[i, j, :]`, else None."""
+    if not isinstance(index, gast.Tuple):
+        return None
+    elts = index.elts
+    if elts and isinstance(elts[-1], gast.Slice) and all(
+            p is None or (isinstance(p, gast.Constant) and p.value is None)
+            for p in (elts[-1].lower, elts[-1].upper, elts[-1].step)):
+        elts = elts[:-1]
+    return elts or None
 
 
 def _reduces(call, vector, avals):
     """Whether `t = f(args)`, which reads `vector`, is a use that takes components."""
     target, f, args = call
     k = _size(avals.get(vector))
-    if f == "reduce_sum":
+    if f == "reduce_sum":       # np.sum(v), np.sum(v, 0), ops.reduce_sum(v) (axis ()), ..., (0,)
         axis, keep = args[1], args[2]
-        return (isinstance(axis, gast.Constant) and axis.value in (None, 0, -1)
+        axes = [axis] if not isinstance(axis, gast.Tuple) else axis.elts
+        return (all(isinstance(a, gast.Constant) and a.value in (None, 0, -1) for a in axes)
                 and isinstance(keep, gast.Constant) and keep.value is False)
     if f == "matmul":
         flags = args[2:]
@@ -139,7 +152,7 @@ def _rewrite(stmts, avals, names, assigned, reads):
         if target in vectors:
             for c, part in enumerate(parts[target]):
                 if f == "getitem":
-                    index = N.tuple_([N.clone(e) for e in args[1].elts] + [N.const(c)])
+                    index = N.tuple_([N.clone(e) for e in _row_index(args[1])] + [N.const(c)])
                     emit(part, N.call("getitem", N.clone(args[0]), index))
                 else:
                     emit(part, N.call(f, *[_component(a, c, parts, avals, names, emit) for a in args]))

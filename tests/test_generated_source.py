@@ -66,3 +66,19 @@ def test_python_backend_runs_the_same_source_with_the_same_result():
     np.testing.assert_allclose(results["python"][0].asnumpy(), results["cpu"][0].asnumpy(), rtol=1e-12)
     for a, b in zip(results["python"][1], results["cpu"][1]):
         np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-12)
+
+
+def ode_float_power(x, a):
+    for _ in range(50):
+        x = x + 0.01 * (a * x - x ** 3.0)
+    return x * x
+
+
+def test_a_float_power_with_an_integral_value_multiplies():
+    """`x ** 3.0` of a scalar is written `x ** 3`, which Numba multiplies out, and so is the
+    `x ** 2.0` of its adjoint; pow() is a call per step."""
+    from gradcheck import check_grads, source_of
+    x, a = np.array(0.7), np.array(0.5)
+    check_grads(ode_float_power, x, a, rtol=1e-6, atol=1e-9)
+    text = source_of(ode_float_power, x, a)
+    assert "_pow = x_1 ** 3\n" in text and "* x_1 ** 2\n" in text and "** float64(" not in text

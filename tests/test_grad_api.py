@@ -94,6 +94,13 @@ def test_non_tensor_inputs_are_skipped():
     np.testing.assert_array_equal(gy.asnumpy(), [10.0, 12.0])
 
 
+def test_a_list_input_is_refused_at_the_def():
+    with pytest.raises(S2SGradError, match="input 1 is a Python list") as info:
+        nn.ForwardValueAndGrad(f_with_scalar, get_all=True)(X, [Y, Y], Y)
+    assert f"test_grad_api.py:{f_with_scalar.__code__.co_firstlineno}:" in str(info.value)
+    assert "np.stack(xs)" in str(info.value)
+
+
 def f_no_tensor_first(scale, y):
     return y * scale
 

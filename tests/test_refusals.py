@@ -133,6 +133,17 @@ def f_split_runtime_sections(x):
     return np.sum(parts[0])
 
 
+def f_list_append(x):
+    terms = []
+    for i in range(x.shape[0]):
+        terms.append(x[i] * 2.0)  # refused: list append
+    return sum(terms)
+
+
+def f_norm(x):
+    return np.linalg.norm(x)  # refused: norm
+
+
 def f_float_mod(x):
     return np.sum(x % 2.0)  # refused: float modulo
 
@@ -424,6 +435,8 @@ CASES = [
     ("split into unequal parts", f_split_unequal, X2, (ShapeError,), ["size 3 does not split into 2 equal parts"]),
     ("split with runtime sections", f_split_runtime_sections, X2, SYNTAX, ["np.split takes a constant number"]),
     ("float modulo", f_float_mod, X, (ShapeError,), ["% of float64 values is not supported"]),
+    ("list append", f_list_append, X, (ResolveError,), ["a list cannot grow", "terms[k] = term"]),
+    ("norm", f_norm, X, (ResolveError,), ["call to norm", "np.sqrt(np.sum(d * d))"]),
     ("new axis after an ellipsis", f_new_axis_after_ellipsis, X2, SYNTAX, ["a new axis (None) after `...`"]),
     ("view read after a write", f_view_read_after_write, X2, SYNTAX, ["`row` views the array this line writes"]),
     ("view read in the next iteration", f_view_read_next_iteration, X2, SYNTAX, ["`yt` views the array"]),

@@ -5,7 +5,7 @@ el_vector_rows); here, what the generated code computes with."""
 import numpy as np
 
 import s2sgrad
-from s2sgrad import Tensor, nn
+from s2sgrad import Tensor, nn, ops
 
 
 def pair_energy(pos):
@@ -14,6 +14,16 @@ def pair_energy(pos):
         for j in range(i + 1, pos.shape[0]):
             d = pos[i] - pos[j]
             e += 1.0 / (1.0 + np.sum(d * d))
+    return e
+
+
+def pair_energy_ops(pos):
+    """pair_energy as a MindSpore user writes it: rows as `pos[i, :]`, ops.reduce_sum (axis ())."""
+    e = 0.0
+    for i in range(pos.shape[0]):
+        for j in range(i + 1, pos.shape[0]):
+            d = pos[i, :] - pos[j, :]
+            e += 1.0 / (1.0 + ops.sqrt(ops.reduce_sum(d * d)))
     return e
 
 
@@ -55,3 +65,11 @@ def test_float32_vectors_and_vectors_used_whole_stay_vectors():
     np.testing.assert_allclose(d, _numeric(rows_kept, x), rtol=1e-6, atol=1e-9)
     text32, _ = _source(pair_energy, x.astype(np.float32))
     assert "d0" not in text32
+
+
+def test_rows_read_with_a_slice_and_summed_by_ops_are_numbers_too():
+    pos = np.random.default_rng(2).standard_normal((5, 3))
+    text, d = _source(pair_energy_ops, pos)
+    assert "d0 = " in text and "d2 = " in text and "= pos[i, 2]\n" in text and "= pos[i, :]\n" not in text
+    assert "= reduce_sum(" not in text and "= sum_all(" not in text
+    np.testing.assert_allclose(d, _numeric(pair_energy_ops, pos), rtol=1e-6, atol=1e-9)
