@@ -12,7 +12,7 @@ import numpy as np
 
 from . import __version__
 from . import compile as compile_stage
-from . import chained_indexing, parameter, small_vectors, state, warm_start
+from . import chained_indexing, parameter, small_vectors, state, unit_arrays, warm_start
 from .analyze import analyze
 from .codegen import generate
 from .errors import CompileError, S2SGradError
@@ -67,7 +67,9 @@ class Compiled:
         locate = _locator(resolved.source)
         analysis = analyze(fn, arg_avals, self.wrt, locate)
         chained_indexing.merge(fn, analysis.avals)
-        if small_vectors.scalarize(fn, analysis.avals):       # new names: analyze the new text
+        if unit_arrays.scalarize(fn, analysis.avals, keep=updated):     # new names: analyze the new text
+            analysis = analyze(fn, arg_avals, self.wrt, locate)
+        if small_vectors.scalarize(fn, analysis.avals):
             analysis = analyze(fn, arg_avals, self.wrt, locate)
         state.check(resolved.updates, analysis.avals)
         from .reverse import reverse

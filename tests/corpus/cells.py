@@ -348,11 +348,26 @@ class CeCellList(nn.Cell):
         return h + self.layers[0](x).sum(axis=1, keepdims=True)
 
 
+class CeUnitParams(nn.Cell):
+    """W3 as a Cell with (1,) Parameters: the loop runs on numbers (unit_arrays.py)."""
+    def __init__(self):
+        super().__init__()
+        self.a = Parameter(Tensor(np.array([0.9])), name="a")
+        self.b = Parameter(Tensor(np.array([0.4])), name="b")
+
+    def construct(self, x0):
+        x = x0
+        for _ in range(25):
+            x = x + 0.05 * (self.a * x - self.b * x ** 3)
+        return (x * x).sum()
+
+
 CASES = [
     Case("ce_linear_regression", CeLinearRegression(),
          lambda: (rng(40).standard_normal((5, 3)), rng(41).standard_normal((5, 1))), check_params=True),
     Case("ce_rnn", CeRNN(), lambda: (rng(42).standard_normal((4, 2, 3)),), check_params=True),
     Case("ce_param_branch", CeParamBranch(), lambda: (rng(43).standard_normal((2, 3)),), check_params=True),
+    Case("ce_unit_params", CeUnitParams(), lambda: (np.array([0.7]),), check_params=True),
     Case("ce_lennard_jones", CeLennardJones(), lj_inputs, check_params=True),
     Case("ce_euler", CeEuler(), lambda: (np.array([1.0, -0.2]),), check_params=True),
     Case("ce_attention", CeAttention(), lambda: (rng(44).standard_normal((3, 4)),), check_params=True),

@@ -250,6 +250,43 @@ def sc_augmented_ag(x):
     return s
 
 
+def sc_unit_ode(x0, a, b):
+    """W3 with (1,) arrays, as MindSpore users write scalars (Tensor([0.7])): numbers inside."""
+    x = x0
+    for _ in range(30):
+        x = x + 0.05 * (a * x - b * x ** 3)
+    return x * x
+
+
+def sc_unit_ode_ag(x0, a, b):
+    x = x0
+    for _ in range(30):
+        x = x + 0.05 * (a * x - b * x ** 3)
+    return x * x
+
+
+def sc_unit_mixed(x, w):
+    """A (1,) value used every way: elementwise, broadcast against a vector, summed, averaged,
+    indexed, and compared in a branch."""
+    y = x * 2.0 + 1.0
+    z = np.tanh(y) * w
+    s = np.sum(y)
+    q = y.mean()
+    if y[0] > 0.0:
+        q = q * y[0]
+    return np.sum(z) * s + q + y[0]
+
+
+def sc_unit_mixed_ag(x, w):
+    y = x * 2.0 + 1.0
+    z = anp.tanh(y) * w
+    s = anp.sum(y)
+    q = anp.mean(y)
+    if y[0] > 0.0:
+        q = q * y[0]
+    return anp.sum(z) * s + q + y[0]
+
+
 CASES = [
     Case("sc_exp_log", sc_exp_log, lambda: (rng(1).standard_normal(2),), sc_exp_log_ag),
     Case("sc_trig", sc_trig, lambda: (np.array([0.3, -0.7, 0.4]),), sc_trig_ag),
@@ -274,4 +311,6 @@ CASES = [
          sc_reduction_into_math_ag),
     Case("sc_np_max_min", sc_np_max_min, lambda: (np.array([0.2, 0.9, -0.4]),)),
     Case("sc_augmented", sc_augmented, lambda: (rng(11).standard_normal(4),), sc_augmented_ag),
+    Case("sc_unit_ode", sc_unit_ode, lambda: (np.array([0.7]), np.array([0.9]), np.array([0.4])), sc_unit_ode_ag),
+    Case("sc_unit_mixed", sc_unit_mixed, lambda: (np.array([0.3]), rng(12).standard_normal(3)), sc_unit_mixed_ag),
 ]
