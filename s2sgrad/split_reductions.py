@@ -101,8 +101,8 @@ class _Function:
         return self.rewrite(loop, bounds, sums, flat)
 
     def sums(self, body, assigned):
-        """{statement index: (sum name, term name)} for the float values the loop carries, or
-        None when a carried value is not a running sum (int counters may be anything)."""
+        """{index of `u = s + x`: (s, x, index of `s = u` or None)} for the float values the loop
+        carries, or None when one is not a running sum (integers may be carried any way)."""
         first_assign, carried = {}, []
         for k, s in enumerate(body):
             for n in _read_names(s):
@@ -137,9 +137,8 @@ class _Function:
                 and isinstance(v.right, gast.Constant) and type(v.right.value) is int)
 
     def views(self, body, j, assigned):
-        """({array: (strides of axes 1.., for the flat index)} of the j-indexed arrays, the
-        arrays the body writes), or None when an index is neither `[j, constants]` nor
-        loop-invariant."""
+        """({array: its aval} of the j-indexed arrays, the arrays the body writes), or None when
+        an index is neither `[j, constants]` nor loop-invariant."""
         flat, written = {}, set()
         for s in body:
             target = s.targets[0] if isinstance(s, gast.Assign) else s.target
