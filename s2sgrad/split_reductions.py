@@ -20,6 +20,8 @@ becomes NumPy's `divide`: inf or nan rather than an exception, as the NumPy prog
 gives. Where any condition fails the loop is left as it is.
 
 On W4 (tools/bench/w4.py) the gradient's pair loop then runs in 4-wide AVX2 registers."""
+import functools
+
 import gast
 
 from . import nodes as N
@@ -41,17 +43,36 @@ def split_reductions(stmts, avals, names):
 
 class _Function:
     def __init__(self, stmts, avals, names):
-        self.avals, self.names = avals, names
+        self.stmts, self.avals, self.names = stmts, avals, names
         self.prelude, self.changed, self.c_ordered = [], False, set()
-        self.assigns, self.loads, self.fresh = {}, {}, {}
-        for node in _all_nodes(stmts):
+
+    @functools.cached_property
+    def tables(self):
+        """(loads, assignments: name -> how many, fresh: name -> its zeros/empty statement),
+        made when a loop first passes the checks that read only the loop (most programs have no
+        such loop: the transpile pays nothing)."""
+        assigns, loads, fresh = {}, {}, {}
+        for node in _all_nodes(self.stmts):
             if isinstance(node, gast.Name):
-                table = self.loads if isinstance(node.ctx, gast.Load) else self.assigns
+                table = loads if isinstance(node.ctx, gast.Load) else assigns
                 table[node.id] = table.get(node.id, 0) + 1
             if (isinstance(node, gast.Assign) and isinstance(node.targets[0], gast.Name)
                     and isinstance(node.value, gast.Call) and isinstance(node.value.func, gast.Name)
                     and node.value.func.id in FRESH | {"zeros_like"}):
-                self.fresh[node.targets[0].id] = node
+                fresh[node.targets[0].id] = node
+        return loads, assigns, fresh
+
+    @property
+    def loads(self):
+        return self.tables[0]
+
+    @property
+    def assigns(self):
+        return self.tables[1]
+
+    @property
+    def fresh(self):
+        return self.tables[2]
 
     def block(self, stmts):
         out = []
