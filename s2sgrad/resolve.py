@@ -990,8 +990,9 @@ class Resolver:
         if isinstance(obj, types.FunctionType) and not obj.__module__.startswith(("numpy", "s2sgrad")):
             return self.call_function(obj, None, args, kwargs, node)
         raise self.error(ResolveError, f"cannot differentiate a call to {getattr(obj, '__qualname__', repr(obj))[:60]}",
-                         node, _CALL_HINTS.get(obj, "call a primitive from s2sgrad.ops, a NumPy function, a sub-cell, "
-                                                    "or a helper function defined in a .py file"))
+                         node, next((hint for f, hint in _CALL_HINTS.items() if f is obj),
+                                    "call a primitive from s2sgrad.ops, a NumPy function, a sub-cell, or a helper "
+                                    "function defined in a .py file"))
 
     def call_composite(self, obj, args, kwargs, node):
         """A form written out as several primitives here, each at the user's line (np.stack,

@@ -87,7 +87,6 @@ def static_node(value):
 
 
 @functools.lru_cache(maxsize=None)
-@functools.cache         # the passes read templates and never change them
 def template_of(prim_name):
     from .templates import load_all
     fn = load_all().get(prim_name)
@@ -433,7 +432,7 @@ class Reverser:
     def substitute(self, node, env):
         """Template expression -> generated expression over the statement's names."""
         if isinstance(node, gast.Name):
-            return N.clone(env[node.id] if node.id in env else node)    # template_of's trees are shared
+            return N.clone(env[node.id]) if node.id in env else node
         if isinstance(node, gast.Subscript):
             if isinstance(node.value, gast.Name) and node.value.id == "d":
                 var = self.substitute(node.slice, env)

@@ -9,6 +9,7 @@ against that one:
 - chained:   `pos[i][k]` (s2sgrad/chained_indexing.py)
 - vectors:   `d = pos[i] - pos[j]; r2 = np.sum(d * d)` (s2sgrad/small_vectors.py)
 - dot:       `d = pos[i] - pos[j]; r2 = d @ d`
+- ops rows:  `d = pos[i, :] - pos[j, :]; r2 = ops.reduce_sum(d * d)`, `** 3.0`
 - while:     the elements form with `while` loops (taped: trip counts are not known)
 """
 import os
@@ -20,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import w4                                    # noqa: E402
 from bench.common import measure_interleaved            # noqa: E402
+from s2sgrad import ops                                 # noqa: E402
 
 
 def unrolled(pos, eps, sigma):
@@ -70,6 +72,17 @@ def dot(pos, eps, sigma):
     return e
 
 
+def ops_rows(pos, eps, sigma):
+    e = 0.0
+    n = pos.shape[0]
+    for i in range(n):
+        for j in range(i + 1, n):
+            d = pos[i, :] - pos[j, :]
+            s6 = (sigma * sigma / ops.reduce_sum(d * d)) ** 3.0
+            e += 4.0 * eps * (s6 * s6 - s6)
+    return e
+
+
 def while_loops(pos, eps, sigma):
     e = 0.0
     n = pos.shape[0]
@@ -89,7 +102,7 @@ def while_loops(pos, eps, sigma):
 
 
 FORMS = {"elements": w4.lj_energy, "unrolled": unrolled, "chained": chained, "vectors": vectors, "dot": dot,
-         "while": while_loops}
+         "ops rows": ops_rows, "while": while_loops}
 
 
 def main():
