@@ -78,6 +78,14 @@ def _open_bounds(attrs):
     return out
 
 
+def _numpy_axis(attrs):
+    """NumPy's axis=() reduces over no axis; the reduce primitives' () is MindSpore's, every axis."""
+    if _value(attrs.get("axis")) == ():
+        raise TypeError("axis=() reduces over no axis in NumPy, and is not supported here: leave the "
+                        "call out, or pass axis=None to reduce over every axis")
+    return {}
+
+
 _NUMPY_DEFAULTS = {"out": None, "dtype": None, "decimals": 0}
 
 
@@ -142,8 +150,10 @@ NUMPY = {
     np.true_divide: spec("div"), np.power: spec("pow"), np.negative: spec("neg"), np.square: spec("square"),
     np.exp: spec("exp"), np.log: spec("log"), np.sqrt: spec("sqrt"), np.tanh: spec("tanh"),
     np.dot: MATMUL_OP, np.matmul: MATMUL_OP,
-    np.sum: spec("reduce_sum", ("axis", "axis"), ("keepdims", "keep_dims"), axis=None, keep_dims=False),
-    np.mean: spec("reduce_mean", ("axis", "axis"), ("keepdims", "keep_dims"), axis=None, keep_dims=False),
+    np.sum: spec("reduce_sum", ("axis", "axis"), ("keepdims", "keep_dims"), axis=None, keep_dims=False,
+                 derive=_numpy_axis),
+    np.mean: spec("reduce_mean", ("axis", "axis"), ("keepdims", "keep_dims"), axis=None, keep_dims=False,
+                  derive=_numpy_axis),
     np.reshape: spec("reshape", ("newshape", "shape"), ("shape", "shape")),
     np.ravel: spec("reshape", shape=(-1,)),
     np.transpose: spec("transpose", ("axes", "perm"), perm=None),

@@ -140,6 +140,10 @@ def f_list_append(x):
     return sum(terms)
 
 
+def f_sum_over_no_axis(x):
+    return np.sum(np.sum(x, axis=()) * 2.0)  # refused: sum over no axis
+
+
 def f_norm(x):
     return np.linalg.norm(x)  # refused: norm
 
@@ -437,6 +441,7 @@ CASES = [
     ("float modulo", f_float_mod, X, (ShapeError,), ["% of float64 values is not supported"]),
     ("list append", f_list_append, X, (ResolveError,), ["a list cannot grow", "terms[k] = term"]),
     ("norm", f_norm, X, (ResolveError,), ["call to norm", "np.sqrt(np.sum(d * d))"]),
+    ("sum over no axis", f_sum_over_no_axis, X, (ResolveError, UnsupportedSyntaxError), ["axis=()"]),
     ("new axis after an ellipsis", f_new_axis_after_ellipsis, X2, SYNTAX, ["a new axis (None) after `...`"]),
     ("view read after a write", f_view_read_after_write, X2, SYNTAX, ["`row` views the array this line writes"]),
     ("view read in the next iteration", f_view_read_next_iteration, X2, SYNTAX, ["`yt` views the array"]),
