@@ -58,7 +58,8 @@ def test_pair_loop_is_split_and_matches_central_differences():
     grad, _, _ = _run(pair_energy, pos, 1.0, 1.0)
     text = s2sgrad.compiled_source(grad)
     assert "terms_e_1[t] = " in text and "e_1 = e_1 + terms_e_1[t]" in text
-    assert "pos_chunk[3 * t + 1]" in text and "part_d_pos_chunk[3 * t + 2] += " in text
+    assert "pos_column1 = ascontiguousarray(pos[:, 1])" in text and "= pos_column1_chunk[t]\n" in text
+    assert "part_d_pos_chunk[3 * t + 2] += " in text
     assert "divide(" in text and "part_d_pos = zeros(pos.shape, float64)" in text
     assert "terms_" not in s2sgrad.source(grad)         # the text users read is the loop as written
 
