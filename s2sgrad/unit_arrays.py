@@ -41,9 +41,11 @@ def scalarize(fn, avals, keep=()):
                 else set()
             continue
         target = _target(stmt)
-        if target is None:          # setitem, augmented updates, tuple targets: their names stay arrays
-            for node in ([stmt.value.args[0]] if isinstance(stmt, gast.Expr) else
-                         [getattr(stmt, "target", None)] + list(getattr(stmt, "targets", []))):
+        if isinstance(stmt, gast.Expr):     # setitem (and custom-bprop markers): every name stays an array
+            bad |= {n.id for n in N.walk(stmt) if isinstance(n, gast.Name)}
+            continue
+        if target is None:          # augmented updates, tuple targets: their names stay arrays
+            for node in [getattr(stmt, "target", None)] + list(getattr(stmt, "targets", [])):
                 bad |= {n.id for n in N.walk(node) if isinstance(n, gast.Name)} if node is not None else set()
             continue
         defs.setdefault(target, []).append(stmt)
