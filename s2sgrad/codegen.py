@@ -184,10 +184,12 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
     fwd_ret, unpack, vg_body = joined(backward.residuals)
     fwd_stmts = fwd_body + [fwd_ret]
     bwd_stmts = unpack + backward.body + [bwd_ret]
+    every_aval = {**backward.avals, **fwd_lower.typer.avals}    # loops fused_loops.py moved hold both
+
     def for_numba(text, fwd, bwd, vg):
         """The cpu target's text: names Numba's array expressions keep apart (numba_names.py)."""
         return safe_names(text, {"forward": (args, fwd), "backward": (["residuals", "sens"], bwd),
-                                 "value_and_grad": (vg_args, vg)}, {**backward.avals, **fwd_lower.typer.avals})
+                                 "value_and_grad": (vg_args, vg)}, every_aval)
 
     memo = ({}, {})             # statement texts and names: the fused text shares most statements
     parts = (args, vg_args, source_lines, root_file, what, version, memo)
@@ -203,7 +205,6 @@ def generate(fn, analysis, backward, sens_param, source_lines, root_file, what, 
                 fused_ret, fused_unpack, fused_vg = joined(residuals)
                 fused_bwd = fused_unpack + fused_bwd[1:]
         fused_fwd, a = fuse_function(fwd_body + [fused_ret], fwd_lower.typer.avals, Names(fwd_stmts))
-        every_aval = {**backward.avals, **fwd_lower.typer.avals}    # loops fused_loops.py moved hold both
         fused_fwd, c = split_reductions(fused_fwd, every_aval, Names(fused_fwd, RESERVED))
         fused_bwd, d = split_reductions(fused_bwd, every_aval, Names(fused_bwd, RESERVED))
         if a or b or c or d:

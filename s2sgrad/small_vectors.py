@@ -97,15 +97,21 @@ def _row_index(index):
     return elts or None
 
 
+def reduces_whole_vector(args):
+    """Whether `reduce_*(v, axis, keep_dims)` of a 1-d v is one number: np.sum(v), np.sum(v, 0),
+    ops.reduce_sum(v) (MindSpore's axis ()), axis -1 or (0,), without keep_dims."""
+    axis, keep = args[1], args[2]
+    axes = axis.elts if isinstance(axis, gast.Tuple) else [axis]
+    return (all(isinstance(a, gast.Constant) and a.value in (None, 0, -1) for a in axes)
+            and isinstance(keep, gast.Constant) and keep.value is False)
+
+
 def _reduces(call, vector, avals):
     """Whether `t = f(args)`, which reads `vector`, is a use that takes components."""
     target, f, args = call
     k = _size(avals.get(vector))
-    if f == "reduce_sum":       # np.sum(v), np.sum(v, 0), ops.reduce_sum(v) (axis ()), ..., (0,)
-        axis, keep = args[1], args[2]
-        axes = [axis] if not isinstance(axis, gast.Tuple) else axis.elts
-        return (all(isinstance(a, gast.Constant) and a.value in (None, 0, -1) for a in axes)
-                and isinstance(keep, gast.Constant) and keep.value is False)
+    if f == "reduce_sum":
+        return reduces_whole_vector(args)
     if f == "matmul":
         flags = args[2:]
         return (all(isinstance(a, gast.Name) and _size(avals.get(a.id)) == k for a in args[:2])

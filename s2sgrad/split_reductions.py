@@ -57,7 +57,7 @@ class _Function:
         made when a loop first passes the checks that read only the loop (most programs have no
         such loop: the transpile pays nothing)."""
         assigns, loads, fresh = {}, {}, {}
-        for node in _all_nodes(self.stmts):
+        for node in (n for stmt in self.stmts for n in N.nodes_of(stmt)):
             if isinstance(node, gast.Name):
                 table = loads if isinstance(node.ctx, gast.Load) else assigns
                 table[node.id] = table.get(node.id, 0) + 1
@@ -255,11 +255,6 @@ class _Function:
 
 
 # -- matching ------------------------------------------------------------------------------------
-
-def _all_nodes(stmts):
-    for s in stmts:
-        yield from N.walk(s)
-
 
 def _range_bounds(loop):
     """(a, b) of `for j in range(a, b)` or `range(a, b, 1)` over names and constants."""

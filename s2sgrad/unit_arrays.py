@@ -23,6 +23,7 @@ from . import nodes as N
 from . import primitives as P
 from .normalize import statements
 from .resolve import NameGen
+from .small_vectors import reduces_whole_vector
 
 REDUCE_ALL = {"reduce_sum", "reduce_mean"}
 
@@ -98,13 +99,9 @@ def _elementwise(stmt, avals):
 def _reduces_all(stmt, units):
     """`t = reduce_sum(u, axis, False)` (or the mean) of a unit over its one axis."""
     value = stmt.value
-    if not (isinstance(value, gast.Call) and getattr(value.func, "id", None) in REDUCE_ALL
-            and isinstance(value.args[0], gast.Name) and value.args[0].id in units):
-        return False
-    axis, keep = value.args[1], value.args[2]
-    axes = axis.elts if isinstance(axis, gast.Tuple) else [axis]
-    return (all(isinstance(a, gast.Constant) and a.value in (None, 0, -1) for a in axes)
-            and isinstance(keep, gast.Constant) and keep.value is False)
+    return (isinstance(value, gast.Call) and getattr(value.func, "id", None) in REDUCE_ALL
+            and isinstance(value.args[0], gast.Name) and value.args[0].id in units
+            and reduces_whole_vector(value.args))
 
 
 def _reads_element(stmt, units):

@@ -144,6 +144,10 @@ def f_sum_over_no_axis(x):
     return np.sum(np.sum(x, axis=()) * 2.0)  # refused: sum over no axis
 
 
+def f_index_array(x):
+    return np.sum(x[np.arange(2), 0])  # refused: index array
+
+
 def f_norm(x):
     return np.linalg.norm(x)  # refused: norm
 
@@ -441,6 +445,7 @@ CASES = [
     ("float modulo", f_float_mod, X, (ShapeError,), ["% of float64 values is not supported"]),
     ("list append", f_list_append, X, (ResolveError,), ["a list cannot grow", "terms[k] = term"]),
     ("norm", f_norm, X, (ResolveError,), ["call to norm", "np.sqrt(np.sum(d * d))"]),
+    ("index array", f_index_array, X2, (ResolveError,), ["call to arange"]),
     ("sum over no axis", f_sum_over_no_axis, X, (ResolveError, UnsupportedSyntaxError), ["axis=()"]),
     ("new axis after an ellipsis", f_new_axis_after_ellipsis, X2, SYNTAX, ["a new axis (None) after `...`"]),
     ("view read after a write", f_view_read_after_write, X2, SYNTAX, ["`row` views the array this line writes"]),
@@ -520,3 +525,12 @@ def test_markers_are_unique_per_case():
 
 def test_source_file_is_this_file():
     assert os.path.abspath(inspect.getsourcefile(f_try)) == THIS_FILE
+
+
+@pytest.mark.parametrize("network,x,hint", [(f_norm, X, "np.sqrt(np.sum(d * d))"),
+                                            (f_index_array, X2, "ops.SoftmaxCrossEntropyWithLogits(sparse=True)"),
+                                            (f_list_append, X, "terms[k] = term")])
+def test_a_refusal_with_a_usual_rewrite_names_it(network, x, hint):
+    with pytest.raises(S2SGradError) as info:
+        nn.ForwardValueAndGrad(network)(Tensor(x))
+    assert hint in str(info.value).split("hint:", 1)[1]
