@@ -12,7 +12,7 @@ import numpy as np
 
 from . import __version__
 from . import compile as compile_stage
-from . import chained_indexing, parameter, small_vectors, state, unit_arrays, warm_start
+from . import chained_indexing, counted_loops, parameter, small_vectors, state, unit_arrays, warm_start
 from .analyze import analyze
 from .codegen import generate
 from .errors import CompileError, S2SGradError
@@ -66,6 +66,8 @@ class Compiled:
         arg_avals = {a.id: aval_of(v) for a, v in zip(fn.args.args, values)}
         locate = _locator(resolved.source)
         analysis = analyze(fn, arg_avals, self.wrt, locate)
+        if counted_loops.convert(fn, analysis.avals):       # new loops: analyze the new text
+            analysis = analyze(fn, arg_avals, self.wrt, locate)
         chained_indexing.merge(fn, analysis.avals)
         if unit_arrays.scalarize(fn, analysis.avals, keep=updated):     # new names: analyze the new text
             analysis = analyze(fn, arg_avals, self.wrt, locate)

@@ -18,7 +18,10 @@ an array it only reads is an argument or such an array, read through
 `ascontiguousarray(a).ravel()` (a view of a C-contiguous argument, else a copy). An (n, k)
 argument with k <= MAX_COLUMNS is read through contiguous copies of its columns instead,
 made once per call at the top (arguments never change): `pos_column1_chunk[t]` loads four
-pairs' values at once where `pos_chunk[3 * t + 1]` gathers them (W4: 10% of the call). `/`
+pairs' values at once where `pos_chunk[3 * t + 1]` gathers them (W4: 10% of the call). An (n, k)
+array the function makes and reads and writes only element by element (or returns) is made as
+its transpose, `part_d_pos_columns[c, j]` for `part_d_pos[j, c]`, so the loop writes its columns
+at unit stride too, where the flat view scatters; the function returns a C-ordered copy. `/`
 becomes NumPy's `divide`: inf or nan rather than an exception, as the NumPy program itself
 gives. Where any condition fails the loop is left as it is.
 
@@ -42,7 +45,8 @@ def split_reductions(stmts, avals, names):
     out = fn.block(stmts)
     if not fn.changed:
         return stmts, False
-    return fn.prelude + _made_c_ordered(out, fn.c_ordered, avals), True
+    out = _made_c_ordered(out, fn.c_ordered - set(fn.laid_out), avals)
+    return fn.prelude + (_by_columns(out, fn.laid_out, avals) if fn.laid_out else out), True
 
 
 class _Function:
@@ -50,6 +54,7 @@ class _Function:
         self.stmts, self.avals, self.names = stmts, avals, names
         self.prelude, self.changed, self.c_ordered = [], False, set()
         self.columns = {}           # (argument, column) -> the name of its contiguous copy
+        self.laid_out = {}          # made array -> the name of its (columns, rows) twin (see by_columns)
 
     @functools.cached_property
     def tables(self):
@@ -124,7 +129,32 @@ class _Function:
             return None
         self.changed = True
         self.c_ordered |= {a for a in flat if a in written}
+        for a in flat:
+            if a not in self.laid_out and self.by_columns(a):
+                self.laid_out[a] = self.names.fresh(f"{a}_columns")
         return self.rewrite(loop, bounds, sums, flat)
+
+    def by_columns(self, name):
+        """Whether an array the function makes is better made as its transpose's C-ordered
+        twin, `x_columns[c, j]` for `x[j, c]`: an (n, k <= MAX_COLUMNS) array made once with
+        zeros/empty/zeros_like, which the function reads and writes only element by element,
+        `x[a, b]`, or returns. A split loop then reads and writes its columns at unit stride
+        (`part_d_pos_column1_chunk[t] += ...`, W4's force: 5-10% of the call) where the flat
+        view scatters at stride k; the function returns a C-ordered copy."""
+        aval = self.aval(name)
+        if not (name in self.fresh and self.assigns.get(name) == 1 and isinstance(aval, P.AVal)
+                and aval.ndim == 2 and type(aval.shape[1]) is int and aval.shape[1] <= MAX_COLUMNS):
+            return False
+        loads = 0
+        for node in (n for stmt in self.stmts for n in N.nodes_of(stmt)):
+            if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and node.value.id == name:
+                index = node.slice.elts if isinstance(node.slice, gast.Tuple) else []
+                if len(index) != 2 or any(isinstance(i, gast.Slice) for i in index):
+                    return False
+                loads -= 1          # the Subscript's own read of the name, counted below
+            elif isinstance(node, gast.Return):
+                loads -= sum(1 for n in N.nodes_of(node) if isinstance(n, gast.Name) and n.id == name)
+        return loads + self.loads.get(name, 0) == 0
 
     def sums(self, body, assigned):
         """{index of `u = s + x`: (s, x, index of `s = u` or None)} for the float values the loop
@@ -206,8 +236,9 @@ class _Function:
                     column = N.subscript(N.name(x), N.tuple_([_slice(None), N.const(c)]))
                     self.prelude.append(_lined(N.assign(self.columns[x, c], N.call("ascontiguousarray", column)),
                                                lineno))
-        whole = {x: fresh(f"{x}_flat") for x in flat if x not in columns}
-        part = {x: ({c: fresh(f"{x}_column{c}_chunk") for c in range(flat[x].shape[1])} if x in columns
+        laid_out = {x for x in flat if x in self.laid_out}
+        whole = {x: fresh(f"{x}_flat") for x in flat if x not in columns | laid_out}
+        part = {x: ({c: fresh(f"{x}_column{c}_chunk") for c in range(flat[x].shape[1])} if x in columns | laid_out
                     else fresh(f"{x}_chunk")) for x in flat}
         from_zero = isinstance(a, gast.Constant) and a.value == 0
         before = [N.assign(trips, N.clone(b) if from_zero else _binop(gast.Sub, N.clone(b), N.clone(a)))]
@@ -221,6 +252,8 @@ class _Function:
                   for x in whole]
         chunk += [N.assign(part[x][c], N.subscript(N.name(self.columns[x, c]), _slice(N.name(base))))
                   for x in columns for c in part[x]]
+        chunk += [N.assign(part[x][c], N.subscript(N.name(self.laid_out[x]), N.tuple_([N.const(c), _slice(N.name(base))])))
+                  for x in laid_out for c in part[x]]
         first = []
         if self.loads_of(loop.body, j, flat):
             first.append(N.assign(j, _binop(gast.Add, N.name(base), N.name(t))))
@@ -396,6 +429,49 @@ def _made_c_ordered(stmts, names, avals):
             s = _with(s, body=_made_c_ordered(s.body, names, avals), orelse=_made_c_ordered(s.orelse, names, avals))
         out.append(s)
     return out
+
+
+def _by_columns(stmts, laid_out, avals):
+    """stmts with each array of laid_out made as its twin `x_columns = zeros((k, n), dtype)`,
+    its elements `x[a, b]` read and written as `x_columns[b, a]`, and the return given
+    `x = ascontiguousarray(x_columns.T)`."""
+    out = []
+    for s in stmts:
+        target = s.targets[0].id if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) else None
+        if target in laid_out:
+            call = s.value
+            rows = N.subscript(N.attribute(N.clone(call.args[0]), "shape"), N.const(0)) \
+                if call.func.id == "zeros_like" else _first(call.args[0])
+            dtype = avals[target].dtype.name
+            shape = N.tuple_([N.const(avals[target].shape[1]), rows])
+            out.append(_with(s, targets=[N.name(laid_out[target], store=True)],
+                             value=N.call("empty" if call.func.id == "empty" else "zeros", shape, N.name(dtype))))
+            continue
+        if isinstance(s, (gast.For, gast.While, gast.If)):
+            out.append(_with(s, body=_by_columns(s.body, laid_out, avals),
+                             orelse=_by_columns(s.orelse, laid_out, avals)))
+            continue
+        s = N.copy_tree(s)
+        for node in N.walk(s):
+            for field, value in node.__dict__.items():
+                if isinstance(value, gast.Subscript) and getattr(value.value, "id", None) in laid_out:
+                    a, b = value.slice.elts
+                    twin = N.subscript(N.name(laid_out[value.value.id]), N.tuple_([b, a]))
+                    twin.ctx = value.ctx
+                    setattr(node, field, twin)
+        if isinstance(s, gast.Return):
+            read = {n.id for n in N.nodes_of(s) if isinstance(n, gast.Name)}
+            out += [_lined(N.assign(x, N.call("ascontiguousarray", N.attribute(N.name(twin), "T"))),
+                           getattr(s, "lineno", None)) for x, twin in laid_out.items() if x in read]
+        out.append(s)
+    return out
+
+
+def _first(shape):
+    """The first item of a shape expression."""
+    if isinstance(shape, gast.Tuple):
+        return N.clone(shape.elts[0])
+    return N.subscript(N.clone(shape), N.const(0))
 
 
 def _with(node, **fields):

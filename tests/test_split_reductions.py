@@ -52,8 +52,11 @@ def test_pair_loop_is_split_and_matches_central_differences():
     text = s2sgrad.compiled_source(grad)
     assert "terms_e_1[t] = " in text and "e_1 = e_1 + terms_e_1[t]" in text
     assert "pos_column1 = ascontiguousarray(pos[:, 1])" in text and "= pos_column1_chunk[t]\n" in text
-    assert "part_d_pos_chunk[3 * t + 2] += " in text
-    assert "divide(" in text and "part_d_pos = zeros(pos.shape, float64)" in text
+    # the force the loop writes is made by columns, and returned C-ordered
+    assert "part_d_pos_columns = zeros((3, pos.shape[0]), float64)" in text
+    assert "part_d_pos_column2_chunk = part_d_pos_columns[2, base:]" in text
+    assert "part_d_pos_column2_chunk[t] += " in text and "part_d_pos_columns[2, i] += acc_part_d_pos" in text
+    assert "part_d_pos = ascontiguousarray(part_d_pos_columns.T)" in text and "divide(" in text
     assert "terms_" not in s2sgrad.source(grad)         # the text users read is the loop as written
 
 
