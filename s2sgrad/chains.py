@@ -50,11 +50,12 @@ class Names:
 
     def __init__(self, body, also=()):
         self.body, self.also, self.used, self.made = body, also, None, set()
+        self.counters = {}
 
     def fresh(self, base):
         if self.used is None:
             self.used = set(self.also).union(*map(names_in, self.body))
-        name = N.unique(base, self.used)
+        name = N.unique(base, self.used, self.counters)
         self.made.add(name)
         return name
 

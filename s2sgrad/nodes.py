@@ -102,13 +102,18 @@ def walk(tree):
         yield node
 
 
-def unique(base, used):
-    """base, or base_1, base_2, ...: the first not in `used`, which it then joins."""
-    name, k = base, 0
+def unique(base, used, counters=None):
+    """base, or base_1, base_2, ...: the first not in `used`, which it then joins. `counters`
+    (base -> the first suffix not yet tried) spares a generator of many `_e`s rescanning the
+    suffixes it took before: `used` only grows, so the name found is the same."""
+    k = counters.get(base, 0) if counters is not None else 0
+    name = base if k == 0 else f"{base}_{k}"
     while name in used:
         k += 1
         name = f"{base}_{k}"
     used.add(name)
+    if counters is not None:
+        counters[base] = k + 1
     return name
 
 

@@ -74,6 +74,7 @@ class NameGen:
 
     def __init__(self):
         self.used = set(RESERVED)
+        self.counters = {}
 
     def fresh(self, base):
         base = re.sub(r"\W", "_", base)
@@ -81,7 +82,7 @@ class NameGen:
             base = "p" + base      # `0.weight` -> `p0_weight`
         if base.startswith("d_"):
             base = "v" + base      # `d_*` names are adjoints
-        return N.unique(base, self.used)
+        return N.unique(base, self.used, self.counters)
 
 
 class Frame:
