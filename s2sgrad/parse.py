@@ -3,6 +3,7 @@ fenced against syntax outside the differentiable subset before anything else run
 import ast
 import functools
 import inspect
+import linecache
 import textwrap
 import types
 from dataclasses import dataclass
@@ -122,13 +123,29 @@ def _def_lines(fn, file_lines, start):
     return file_lines[start:end]
 
 
+def _find_source(fn):
+    """inspect.findsource(fn): the file's lines and the index of the def's first line (its
+    first decorator's), read off the code object where that line starts a def or a decorator,
+    as findsource's search would stop there at once; without the regular expression of that
+    search, whose first compile in a process costs half a millisecond. inspect otherwise."""
+    code = getattr(fn, "__code__", None)
+    if inspect.isfunction(fn) and code is not None:
+        filename = code.co_filename
+        linecache.checkcache(filename)
+        lines = linecache.getlines(filename, fn.__globals__)
+        start = code.co_firstlineno - 1
+        if 0 <= start < len(lines) and lines[start].lstrip().startswith(("def ", "@")):
+            return lines, start
+    return inspect.findsource(fn)
+
+
 def parse_def(fn):
     """A function's def: (its lines, as inspect.getsourcelines gives them; its first line
     number; the whole file, as inspect.findsource gives it; the gast module of the dedented
     lines, or the SyntaxError parsing them raised). The lines are read off the code object
     rather than by tokenizing the file as getblock does (tokenize's first use alone compiles
     regular expressions for milliseconds); inspect decides where that reading is not certain."""
-    file_lines, start = inspect.findsource(fn)
+    file_lines, start = _find_source(fn)
     lines = _def_lines(fn, file_lines, start)
     if lines is not None:
         try:
