@@ -12,3 +12,4 @@ from .embedding import Embedding
 from .conv import Conv2d
 from .pooling import MaxPool2d, AvgPool2d
 from .basic import Flatten
+from .rnn import LSTM, LSTMCell

@@ -362,6 +362,31 @@ class CeUnitParams(nn.Cell):
         return (x * x).sum()
 
 
+# 21. nn.LSTMCell stepped over the sequence, and a two-layer bidirectional nn.LSTM (batch first)
+#     from a given state: both of MindSpore's recurrent layers, in float64 for central differences
+class CeLSTMCell(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.cell = nn.LSTMCell(3, 4, dtype=np.float64)
+
+    def construct(self, xs):
+        h = ops.zeros((xs.shape[1], 4), xs.dtype)
+        c = ops.zeros((xs.shape[1], 4), xs.dtype)
+        for t in range(xs.shape[0]):
+            h, c = self.cell(xs[t], (h, c))
+        return (h * h).sum() + c.sum()
+
+
+class CeLSTM(nn.Cell):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(3, 4, num_layers=2, batch_first=True, bidirectional=True, dtype=np.float64)
+
+    def construct(self, x, h0, c0):
+        out, (h, c) = self.lstm(x, (h0, c0))
+        return (out * out).sum() + (h * c).sum()
+
+
 CASES = [
     Case("ce_linear_regression", CeLinearRegression(),
          lambda: (rng(40).standard_normal((5, 3)), rng(41).standard_normal((5, 1))), check_params=True),
@@ -386,4 +411,7 @@ CASES = [
     Case("ce_matvec", CeMatVec(), lambda: (rng(56).standard_normal(4),), check_params=True),
     Case("ce_cell_list", CeCellList(), lambda: (rng(58).standard_normal((2, 3)),), check_params=True),
     Case("ce_data_loop", CeDataLoop(), lambda: (away(rng(57).standard_normal((4, 2))),), check_params=True),
+    Case("ce_lstm_cell", CeLSTMCell(), lambda: (rng(59).standard_normal((3, 2, 3)),), check_params=True),
+    Case("ce_lstm", CeLSTM(), lambda: (rng(60).standard_normal((2, 3, 3)), 0.5 * rng(61).standard_normal((4, 2, 4)),
+                                       0.5 * rng(62).standard_normal((4, 2, 4))), check_params=True),
 ]
