@@ -145,16 +145,18 @@ class _Function:
         if not (name in self.fresh and self.assigns.get(name) == 1 and isinstance(aval, P.AVal)
                 and aval.ndim == 2 and type(aval.shape[1]) is int and aval.shape[1] <= MAX_COLUMNS):
             return False
-        loads = 0
-        for node in (n for stmt in self.stmts for n in N.nodes_of(stmt)):
+        elements, returned = set(), set()     # ids of the names read as `x[a, b]`, and of nodes returned
+        nodes = [n for stmt in self.stmts for n in N.nodes_of(stmt)]
+        for node in nodes:
             if isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name) and node.value.id == name:
                 index = node.slice.elts if isinstance(node.slice, gast.Tuple) else []
                 if len(index) != 2 or any(isinstance(i, gast.Slice) for i in index):
                     return False
-                loads -= 1          # the Subscript's own read of the name, counted below
+                elements.add(id(node.value))
             elif isinstance(node, gast.Return):
-                loads -= sum(1 for n in N.nodes_of(node) if isinstance(n, gast.Name) and n.id == name)
-        return loads + self.loads.get(name, 0) == 0
+                returned |= {id(n) for n in N.nodes_of(node)}
+        return all(id(n) in elements or id(n) in returned for n in nodes
+                   if isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load))
 
     def sums(self, body, assigned):
         """{index of `u = s + x`: (s, x, index of `s = u` or None)} for the float values the loop
@@ -446,25 +448,36 @@ def _by_columns(stmts, laid_out, avals):
             shape = N.tuple_([N.const(avals[target].shape[1]), rows])
             out.append(_with(s, targets=[N.name(laid_out[target], store=True)],
                              value=N.call("empty" if call.func.id == "empty" else "zeros", shape, N.name(dtype))))
-            continue
-        if isinstance(s, (gast.For, gast.While, gast.If)):
-            out.append(_with(s, body=_by_columns(s.body, laid_out, avals),
-                             orelse=_by_columns(s.orelse, laid_out, avals)))
-            continue
-        s = N.copy_tree(s)
-        for node in N.walk(s):
-            for field, value in node.__dict__.items():
-                if isinstance(value, gast.Subscript) and getattr(value.value, "id", None) in laid_out:
-                    a, b = value.slice.elts
-                    twin = N.subscript(N.name(laid_out[value.value.id]), N.tuple_([b, a]))
-                    twin.ctx = value.ctx
-                    setattr(node, field, twin)
-        if isinstance(s, gast.Return):
-            read = {n.id for n in N.nodes_of(s) if isinstance(n, gast.Name)}
-            out += [_lined(N.assign(x, N.call("ascontiguousarray", N.attribute(N.name(twin), "T"))),
-                           getattr(s, "lineno", None)) for x, twin in laid_out.items() if x in read]
-        out.append(s)
+        elif isinstance(s, (gast.For, gast.While, gast.If)):
+            header = "iter" if isinstance(s, gast.For) else "test"
+            out.append(_with(s, **{header: _twins(getattr(s, header), laid_out)},
+                             body=_by_columns(s.body, laid_out, avals), orelse=_by_columns(s.orelse, laid_out, avals)))
+        else:
+            s = _twins(s, laid_out)
+            if isinstance(s, gast.Return):
+                read = {n.id for n in N.nodes_of(s) if isinstance(n, gast.Name)}
+                out += [_lined(N.assign(x, N.call("ascontiguousarray", N.attribute(N.name(twin), "T"))),
+                               getattr(s, "lineno", None)) for x, twin in laid_out.items() if x in read]
+            out.append(s)
     return out
+
+
+def _twins(tree, laid_out):
+    """A copy of tree with each element `x[a, b]` of an array of laid_out as `x_columns[b, a]`."""
+    def twin(value):
+        if isinstance(value, gast.Subscript) and getattr(value.value, "id", None) in laid_out:
+            a, b = value.slice.elts
+            node = N.subscript(N.name(laid_out[value.value.id]), N.tuple_([b, a]))
+            node.ctx = value.ctx
+            return node
+        return value
+    tree = N.copy_tree(tree)
+    for node in N.walk(tree):       # walk queues a node's children before it is changed
+        fields = node.__dict__
+        for field in node._fields:
+            value = fields.get(field)
+            fields[field] = [twin(v) for v in value] if isinstance(value, list) else twin(value)
+    return tree
 
 
 def _first(shape):

@@ -34,6 +34,17 @@ def product_loop(x):
     return p
 
 
+def columns_read_back(x):
+    out = np.zeros((x.shape[0], 2))
+    for i in range(x.shape[0]):
+        out[i, 0] = x[i] * 2.0
+        out[i, 1] = x[i] * x[i]
+    s = out[0, 0] + out[1, 1]
+    if out[0, 1] > 0.5:
+        s = s * out[2, 0]
+    return out, s
+
+
 def positions(n=9, seed=0):
     grid = np.stack(np.meshgrid(*[np.arange(3)] * 3, indexing="ij"), -1).reshape(-1, 3)[:n]
     return grid * 1.1 + 0.1 * np.random.default_rng(seed).standard_normal((n, 3))
@@ -94,3 +105,14 @@ def test_a_carried_product_is_left_as_it_is():
     check_grads(product_loop, x, rtol=1e-6, atol=1e-9)
     grad, _, _ = _run(product_loop, x)
     assert "terms_" not in s2sgrad.compiled_source(grad)
+
+
+def test_an_array_made_by_columns_is_read_by_element_and_returned_c_ordered():
+    x = np.array([0.9, -0.4, 1.3, 0.2])
+    check_grads(columns_read_back, x, rtol=1e-6, atol=1e-9)
+    grad = nn.ForwardValueAndGrad(columns_read_back)
+    (out, _), _ = grad(Tensor(x))
+    text = s2sgrad.compiled_source(grad)
+    assert "out_columns = zeros((2, x.shape[0]), float64)" in text and "out_column1_chunk[t] = " in text
+    assert "cond_getitem = out_columns[1, 0]" in text and "out = ascontiguousarray(out_columns.T)" in text
+    assert out.asnumpy().flags.c_contiguous
