@@ -36,7 +36,8 @@ def to_source(node):
         writer = _writers.writer = SourceGenerator(" " * 4)
     result = writer.result
     result.clear()                  # in place: the generator's write() appends to this list
-    writer.indentation = writer.new_lines = 0
+    writer.indentation = writer.new_lines = 0         # the state a new generator starts in
+    writer.colinfo = 0, 0
     try:
         writer.visit(tree)
     except BaseException:
