@@ -68,6 +68,8 @@ def test_pair_loop_is_split_and_matches_central_differences():
     assert "part_d_pos_column2_chunk = part_d_pos_columns[2, base:]" in text
     assert "part_d_pos_column2_chunk[t] += " in text and "part_d_pos_columns[2, i] += acc_part_d_pos" in text
     assert "part_d_pos = ascontiguousarray(part_d_pos_columns.T)" in text and "divide(" in text
+    # row i's coordinates, which the loop does not change, are read once per chunk, before its loop
+    assert text.index("vd_getitem = pos[i, 0]") < text.index("for t in range(count):")
     assert "terms_" not in s2sgrad.source(grad)         # the text users read is the loop as written
 
 
