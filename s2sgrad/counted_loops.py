@@ -28,9 +28,9 @@ Runs after analyze, on its avals; the caller analyzes the rewritten function aga
 from collections import Counter
 
 import gast
-import numpy as np
 
 from . import nodes as N
+from .chained_indexing import scalar_kind
 from .normalize import statements
 
 # comparison -> (the comparison with its operands swapped, the sign of step it counts with)
@@ -88,12 +88,9 @@ def _test(stmt):
     return None
 
 
-def _is_int(aval):
-    if isinstance(aval, bool):
-        return False
-    if isinstance(aval, int) or aval is int:
-        return True
-    return getattr(aval, "shape", None) == () and np.dtype(aval.dtype).kind in "iu"
+def _is_int(node, avals):
+    """Whether an operand (a name or a constant) is an integer scalar."""
+    return scalar_kind(node, avals) in ("i", "u")
 
 
 def _same(a, b):
@@ -153,8 +150,7 @@ def _match(loop, head, swap, bound_def, avals):
         if not isinstance(bound, gast.Name):
             return None
         counter, bound, op = bound.id, N.name(counter), _COMPARE[op][0]
-    if not _is_int(avals.get(counter)) or not (
-            _is_int(avals.get(bound.id)) if isinstance(bound, gast.Name) else _is_int(type(bound.value))):
+    if not (_is_int(N.name(counter), avals) and _is_int(bound, avals)):
         return None
     body = loop.body
     # the in-loop test: the last statement that is not a carried variable's copy
@@ -223,14 +219,8 @@ def _reads(trees):
 
 def _rename_reads(stmts, old, new):
     """Reads of `old` become reads of `new`, as new nodes: resolve shares a value's node among its uses."""
+    def renamed(node):
+        is_read = isinstance(node, gast.Name) and node.id == old and isinstance(node.ctx, gast.Load)
+        return N.name(new) if is_read else node
     for stmt in stmts:
-        for node in N.walk(stmt):
-            for field, value in node.__dict__.items():
-                if _is_read(value, old):
-                    setattr(node, field, N.name(new))
-                elif isinstance(value, list):
-                    value[:] = [N.name(new) if _is_read(v, old) else v for v in value]
-
-
-def _is_read(node, name):
-    return isinstance(node, gast.Name) and node.id == name and isinstance(node.ctx, gast.Load)
+        N.replace_children(stmt, renamed)

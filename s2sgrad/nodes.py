@@ -88,33 +88,6 @@ def nodes_of(tree):
     return out
 
 
-def names_of(tree):
-    """{n.id for n in nodes_of(tree) if n is a Name}, without listing the other nodes (passes
-    ask for the names of statements and loops hundreds of times per program)."""
-    out = set()
-    todo = [tree]
-    fields_of = _READ_FIELDS
-    name_class, ast_class = gast.Name, gast.AST
-    for node in todo:
-        cls = node.__class__
-        if cls is name_class:
-            out.add(node.id)
-            if node.annotation is not None:     # an argument's annotation
-                todo.append(node.annotation)
-            continue
-        names = fields_of.get(cls)
-        if names is None:
-            names = fields_of[cls] = tuple(f for f in cls._fields if f not in _NOT_READ)
-        fields = node.__dict__
-        for field in names:
-            value = fields.get(field)
-            if value.__class__ is list:
-                todo += [v for v in value if isinstance(v, ast_class)]
-            elif isinstance(value, ast_class):
-                todo.append(value)
-    return out
-
-
 def walk(tree):
     """gast.walk(tree) (breadth-first, fields in order), without ast.iter_child_nodes' generators."""
     todo = [tree]
@@ -127,6 +100,22 @@ def walk(tree):
             elif isinstance(value, gast.AST):
                 todo.append(value)
         yield node
+
+
+def replace_children(tree, convert):
+    """tree, changed in place: every child node at any depth, in a field or a list, replaced
+    by convert(child) where that returns another node (the replacement is not walked)."""
+    for node in walk(tree):         # walk queues a node's children before they are replaced
+        fields = node.__dict__
+        for field in node._fields:
+            value = fields.get(field)
+            if isinstance(value, list):
+                fields[field] = [convert(v) for v in value]
+            elif value is not None:
+                new = convert(value)
+                if new is not value:
+                    fields[field] = new
+    return tree
 
 
 def unique(base, used, counters=None):

@@ -11,7 +11,7 @@ from .resolve import NameGen
 
 
 def names_in(node):
-    return N.names_of(node)
+    return {n.id for n in N.nodes_of(node) if isinstance(n, gast.Name)}
 
 
 def is_custom(stmt):

@@ -414,12 +414,7 @@ def _indexed(stmt, j, t, flat, part):
         if isinstance(value, gast.BinOp) and isinstance(value.op, gast.Div):
             return N.call("divide", value.left, value.right)
         return value
-    for node in N.walk(stmt):       # walk queues a node's children before it is changed
-        fields = node.__dict__
-        for field in node._fields:
-            value = fields.get(field)
-            fields[field] = [converted(v) for v in value] if isinstance(value, list) else converted(value)
-    return stmt
+    return N.replace_children(stmt, converted)
 
 
 def _flat_read(sub, j, t, flat, part):
@@ -495,13 +490,7 @@ def _twins(tree, laid_out):
             node.ctx = value.ctx
             return node
         return value
-    tree = N.copy_tree(tree)
-    for node in N.walk(tree):       # walk queues a node's children before it is changed
-        fields = node.__dict__
-        for field in node._fields:
-            value = fields.get(field)
-            fields[field] = [twin(v) for v in value] if isinstance(value, list) else twin(value)
-    return tree
+    return N.replace_children(N.copy_tree(tree), twin)
 
 
 def _first(shape):

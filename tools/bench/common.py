@@ -116,3 +116,12 @@ def measure_interleaved(fns, quick=False):
             times[name].append((time.perf_counter() - t) / number)
     return {name: {"median_s": float(np.median(ts)), "min_s": float(np.min(ts)), "repeat": rounds,
                    "number": plan[name][0]} for name, ts in times.items()}
+
+
+def print_forms(times, baseline="hand-written"):
+    """The table of a forms script (w4_forms.py, w3_w5_forms.py): each form's median and its
+    ratio to the baseline row, all from one measure_interleaved."""
+    base = times[baseline]["median_s"]
+    print(f"{'form':<18}{'median':>12}{'/ ' + baseline:>18}")
+    for name, t in times.items():
+        print(f"{name:<18}{t['median_s'] * 1e3:>9.3f} ms{t['median_s'] / base:>17.2f}x")

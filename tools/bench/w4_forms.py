@@ -20,7 +20,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import w4                                    # noqa: E402
-from bench.common import measure_interleaved            # noqa: E402
+from bench.common import measure_interleaved, print_forms   # noqa: E402
 from s2sgrad import ops                                 # noqa: E402
 
 
@@ -117,11 +117,7 @@ def main():
         np.testing.assert_allclose(float(got_value.asnumpy()), value, **w4.TOL)
         np.testing.assert_allclose(got_grad.asnumpy(), grad, **w4.TOL)
         calls[name] = lambda fvag=fvag, tensor=tensor: fvag(tensor, w4.EPS, w4.SIGMA)
-    times = measure_interleaved(calls)
-    hand = times["hand-written"]["median_s"]
-    print(f"{'form':<14}{'median':>12}{'/ hand-written':>16}")
-    for name, t in times.items():
-        print(f"{name:<14}{t['median_s'] * 1e3:>9.3f} ms{t['median_s'] / hand:>15.2f}x")
+    print_forms(measure_interleaved(calls))
 
 
 if __name__ == "__main__":
