@@ -525,7 +525,7 @@ class Taper:
         backward = merge_repeated_terms(self.lower_block(self.prologue(top) + seeds + body, top))
         adjoints = {adjoint_name(v) for v in rev.contributions} | {"sens"}
         parts = fuse_loops(rev, backward, adjoints, self.lowerer.typer.avals)
-        tape_partials(rev, backward, adjoints, self.lowerer.typer.avals)
+        parts += tape_partials(rev, backward, adjoints, self.lowerer.typer.avals)
         stack_products(backward, rev, self.lowerer.typer.avals)
         lowered_grads = []
         for var, g in zip(wrt, grads):

@@ -104,28 +104,72 @@ def recurrent(xs, w):
 ODE_ARGS = (np.array(0.7), np.array(0.9), np.array(0.4))
 
 
-def test_one_carried_adjoint_is_preaccumulated_in_the_forward():
-    """fused_loops.tape_partials: the forward runs the body's adjoint statements with d_x = 1
-    and tapes the results; the backward loop only combines them (no recomputation)."""
+def test_a_top_level_loop_multiplies_its_partials_up_in_the_forward():
+    """fused_loops.tape_partials/whole_loop: the forward runs the body's adjoint statements with
+    d_x = 1 and multiplies the results into the whole loop's partials; the backward is one
+    statement per adjoint, with no loop and no tape."""
     check_grads_compiled_too(ode, *ODE_ARGS, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
     src = source_of(ode, *ODE_ARGS)
     forward, backward = src.split("def backward")
-    assert "d_x_0 = float64(1.0)" in forward and "tape_d_x_0[tape_d_x_0_n] = d_x_0" in forward, src
+    assert "d_x_0 = float64(1.0)" in forward and "loop_d_x = float64(1.0)" in forward, src
+    assert "loop_d_x = loop_d_x * d_x_0" in forward, src
+    assert "loop_d_a = loop_d_a * d_x_0 + part_d_a_0" in forward, src
+    code = [line.strip() for line in backward.splitlines() if not line.strip().startswith("#")]
+    assert not any(line.startswith("for ") for line in code) and "tape" not in src, src
+    assert "d_x = carry_d_x * loop_d_x" in backward and "d_a = d_a + carry_d_x * loop_d_a" in backward, src
+
+
+def growing(x0, a):
+    """A `while` whose trip count is known only when it ends."""
+    x = x0
+    while x < 3.0:
+        x = x * a + 0.1
+    return x * x
+
+
+@pytest.mark.parametrize("x0", [0.5, 5.0])       # 6 trips, and none
+def test_a_while_loop_multiplies_its_partials_up_too(x0):
+    args = (np.array(x0), np.array(1.3))
+    check_grads_compiled_too(growing, *args, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
+    src = source_of(growing, *args)
+    assert "loop_d_a = loop_d_a * d_x_0 + part_d_a_0" in src and "tape" not in src, src
+
+
+def repeated_ode(x0, a, b):
+    """The ODE loop inside another loop (not unrolled: 20 runs): its partials are taped per
+    step instead."""
+    x = x0
+    for epoch in range(20):
+        for i in range(20):
+            x = x + 0.01 * (a * x - b * x * x * x)
+        x = 0.5 * x + 0.2
+    return x * x
+
+
+def test_a_nested_loop_tapes_its_partials():
+    """fused_loops.tape_partials: the forward runs the body's adjoint statements with d_x = 1
+    and tapes the results; the backward loop only combines them (no recomputation)."""
+    check_grads_compiled_too(repeated_ode, *ODE_ARGS, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
+    src = source_of(repeated_ode, *ODE_ARGS)
+    forward, backward = src.split("def backward")
+    unit = re.search(r"\n\s+(d_x\w*_0) = float64\(1\.0\)\n", forward).group(1)    # d_x_1_0: x is x_1 there
+    assert f"tape_{unit}[tape_{unit}_n] = {unit}" in forward, src
     assert "tape_part_d_a_0[tape_part_d_a_0_n] = part_d_a_0" in forward, src
-    loop = backward[backward.index("for _k"):backward.index("d_x0 = d_x")]
-    loop = "\n".join(line for line in loop.splitlines() if not line.strip().startswith("#"))
-    assert "carry_d_x = d_x" in loop and "d_x = carry_d_x * d_x_0" in loop, src
-    assert "d_a = d_a + carry_d_x * part_d_a_0" in loop and "d_b = d_b + carry_d_x * part_d_b_0" in loop, src
-    assert " * x" not in loop and "tape_x" not in src, src          # no forward value read or recomputed
+    inner = backward[backward.index("for _k", backward.index("for _k") + 1):]
+    carry, state = re.search(r"(carry_(d_x\w*)) = \2\n", inner).groups()
+    assert f"{state} = {carry} * {unit}" in inner, src
+    assert f"d_a = d_a + {carry} * part_d_a_0" in inner and f"d_b = d_b + {carry} * part_d_b_0" in inner, src
+    assert "tape_x" not in src and "loop_d_" not in src, src      # no forward value taped or recomputed
 
 
-def test_two_carried_adjoints_are_preaccumulated_together():
+def test_two_carried_adjoints_multiply_up_together():
     args = (np.array(0.3), np.array(-0.2), np.array(1.3))
     check_grads_compiled_too(oscillator, *args, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
     src = source_of(oscillator, *args)
-    assert "carry_d_x = d_x" in src and "carry_d_v = d_v" in src, src
-    combined = re.findall(r"(d_[xv]) = carry_d_[xv] \* \1 \+ carry_d_[xv] \* \w+\n", src)
+    assert "loop_d_x_0_new = loop_d_x_0 * d_x_0 + loop_d_x_1 * d_v_0" in src, src
+    combined = re.findall(r"(d_[xv]) = carry_d_x \* loop_\1_0 \+ carry_d_v \* loop_\1_1\n", src)
     assert sorted(combined) == ["d_v", "d_x"], src
+    assert "tape" not in src, src
 
 
 @pytest.mark.parametrize("fn, args", [

@@ -139,9 +139,14 @@ def _workspace_sizes(fn, args):
 
 
 def long_ode(x0, a, b):
+    """A branch in the step: unmarked, the loop tapes x per iteration (a straight-line body
+    would multiply its partials up in the forward and tape nothing, fused_loops.py)."""
     x = x0
     for i in ck(range(10000), every=100):
-        x = x + 0.001 * (a * x - b * x * x * x)
+        if x > 0.0:
+            x = x + 0.001 * (a * x - b * x * x * x)
+        else:
+            x = x - 0.001 * b * x
     return x * x
 
 

@@ -52,29 +52,50 @@ def _args(data):
     return data["x0"], data["a"], data["b"], data["steps"]
 
 
-def impl_s2sgrad(data):
+def _s2sgrad(fn, data):
     from s2sgrad import nn, Tensor
-    grad = nn.ForwardValueAndGrad(ode_loss, get_all=True)
+    grad = nn.ForwardValueAndGrad(fn, get_all=True)
     x0, a, b, steps = _args(data)
     args = [Tensor(np.array(v, np.float64)) for v in (x0, a, b)] + [steps]
     return Impl(lambda: grad(*args), lambda r: (r[0], list(r[1])), info={"train": grad, "args": args})
 
 
-def checkpointed_ode_loss(x0, a, b, steps):
-    """ode_loss with its loop checkpointed (every ceil(sqrt(steps)) steps): the memory rows."""
+def impl_s2sgrad(data):
+    return _s2sgrad(ode_loss, data)
+
+
+def branching_ode_loss(x0, a, b, steps):
+    """ode_loss with its step under a branch, always taken here (the same numbers). A body with
+    a branch tapes x per step, where ode_loss's straight-line body tapes nothing (its partials
+    multiply up in the forward, fused_loops.py): the memory rows show that tape, and what
+    checkpointing saves of it."""
     x = x0
-    for _ in s2sgrad.checkpointed(range(steps)):
-        x = x + 0.001 * (a * x - b * x * x * x)
+    for _ in range(steps):
+        if x > 0.0:
+            x = x + 0.001 * (a * x - b * x * x * x)
+        else:
+            x = x - 0.001 * b * x
     return x * x
 
 
+def checkpointed_ode_loss(x0, a, b, steps):
+    """branching_ode_loss with its loop checkpointed (every ceil(sqrt(steps)) steps)."""
+    x = x0
+    for _ in s2sgrad.checkpointed(range(steps)):
+        if x > 0.0:
+            x = x + 0.001 * (a * x - b * x * x * x)
+        else:
+            x = x - 0.001 * b * x
+    return x * x
+
+
+def s2sgrad_branching(data):
+    """Not timing rows (no impl_ prefix): tools/bench/startup.py measures their memory."""
+    return _s2sgrad(branching_ode_loss, data)
+
+
 def s2sgrad_checkpointed(data):
-    """Not a timing row (no impl_ prefix): tools/bench/startup.py measures its memory."""
-    from s2sgrad import nn, Tensor
-    grad = nn.ForwardValueAndGrad(checkpointed_ode_loss, get_all=True)
-    x0, a, b, steps = _args(data)
-    args = [Tensor(np.array(v, np.float64)) for v in (x0, a, b)] + [steps]
-    return Impl(lambda: grad(*args), lambda r: (r[0], list(r[1])), info={"train": grad, "args": args})
+    return _s2sgrad(checkpointed_ode_loss, data)
 
 
 impl_numba_primal, impl_numba_grad = hand_written(primal, value_and_grad, _args)
