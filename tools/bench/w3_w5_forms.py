@@ -5,6 +5,8 @@ gradients are checked against the benchmark's form:
     OPENBLAS_NUM_THREADS=1 python tools/bench/w3_w5_forms.py
 
 - W3 while:       `t = 0; while t < steps: ...; t += 1` (s2sgrad/counted_loops.py)
+- W3 Cell:        a Cell holding a and b as Parameters, stepping `x = x + 0.001 * (self.a * x -
+                  self.b * x ** 3)` (gradients with respect to x0 and both Parameters)
 - W5 nn.LSTM:     `out, (h, c) = self.lstm(xs)` with nn.LSTM(16, 32) holding W5's weights
 - W5 nn.LSTMCell: `h, c = self.cell(xs[t], (h, c))` stepped in a loop
 """
@@ -17,7 +19,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import w3, w5                                 # noqa: E402
 from bench.common import measure_interleaved, print_forms   # noqa: E402
-from s2sgrad import ParameterTuple, Tensor, nn, ops      # noqa: E402
+from s2sgrad import Parameter, ParameterTuple, Tensor, nn, ops      # noqa: E402
 
 
 def ode_while(x0, a, b, steps):
@@ -27,6 +29,20 @@ def ode_while(x0, a, b, steps):
         x = x + 0.001 * (a * x - b * x * x * x)
         t += 1
     return x * x
+
+
+class ODE(nn.Cell):
+    def __init__(self, data):
+        super().__init__()
+        self.a = Parameter(Tensor(np.array(data["a"])), name="a")
+        self.b = Parameter(Tensor(np.array(data["b"])), name="b")
+        self.steps = data["steps"]
+
+    def construct(self, x0):
+        x = x0
+        for _ in range(self.steps):
+            x = x + 0.001 * (self.a * x - self.b * x ** 3)
+        return x * x
 
 
 class LSTMLoss(nn.Cell):
@@ -63,8 +79,9 @@ def _set(cell, suffix, data):
         getattr(cell, name + suffix).set_data(Tensor(value))
 
 
-def _checked(fvag, args, value, grads, tol):
+def _checked(fvag, args, value, grads, tol, flat=lambda g: g):
     got_value, got_grads = fvag(*args)          # compiles; checked before timing
+    got_grads = flat(got_grads)
     np.testing.assert_allclose(float(got_value.asnumpy()), float(value), **tol)
     for got, want in zip(got_grads, grads):
         np.testing.assert_allclose(got.asnumpy(), want, **tol)
@@ -79,6 +96,9 @@ def main():
     w3_calls = {"hand-written": lambda: w3.value_and_grad(*args)}
     for name, fn in (("for (benchmark)", w3.ode_loss), ("while", ode_while)):
         w3_calls[name] = _checked(nn.ForwardValueAndGrad(fn, get_all=True), tensors, value, grads, w3.TOL)
+    net = ODE(data)
+    fvag = nn.ForwardValueAndGrad(net, weights=ParameterTuple(net.trainable_params()), get_all=True, get_by_list=True)
+    w3_calls["Cell"] = _checked(fvag, tensors[:1], value, grads, w3.TOL, lambda g: [*g[0], *g[1]])
     print(w3.TITLE)
     print_forms(measure_interleaved(w3_calls))
 
