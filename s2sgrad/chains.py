@@ -472,7 +472,7 @@ def preaccumulate(stmts, function_body, adjoints, avals, names):
     out = []
     for stmt in stmts:
         stmt = recurse(stmt, lambda b: preaccumulate(b, function_body, adjoints, avals, names))
-        if isinstance(stmt, gast.For) and not getattr(stmt, "partials", False):    # fused_loops did it
+        if isinstance(stmt, gast.For):
             rewrite_body(stmt, function_body, adjoints, avals, names)
         out.append(stmt)
     return out

@@ -2,11 +2,9 @@
 
 1. fuse_loops: a loop whose backward is one seed times a fixed sum runs its adjoint
    statements in the forward, and the backward keeps one statement per sink.
-2. tape_partials: a straight-line loop body that carries one or two scalar adjoints
-   computes its local partial derivatives in the forward. A top-level loop multiplies
-   them into the whole loop's partials as it goes, and its backward is one statement per
-   adjoint; a nested loop tapes them, and its backward loop only combines them with the
-   carried values (see below).
+2. multiply_partials: a straight-line loop body that carries one or two scalar adjoints
+   computes its local partial derivatives in the forward, multiplying them into the whole
+   loop's as it goes; the loop's backward is then one statement per adjoint (see below).
 
 fuse_loops
 
@@ -330,26 +328,21 @@ def defined_before(stmts, var, loop):
     return False
 
 
-# -- 2. partial derivatives computed by the forward -----------------------------------------
-def tape_partials(rev, backward, adjoints, avals):
+# -- 2. the whole loop's partial derivatives, multiplied up by the forward -------------------
+def multiply_partials(rev, backward, adjoints, avals):
     """A backward loop whose body chains.carried_state accepts with k <= 2 states s
-    (straight-line, scalar, linear, adding into sinks t) is chains' preaccumulation with
-    the unit-seed runs moved into the forward: per iteration the forward computes, for
-    each unit seed m, s's new value (`s_m`) and the sinks' increments (`part_t_m`). The
-    forward's extra arithmetic hides in the latency of its own loop-carried chain.
-
-    A top-level loop (`whole_loop`) then multiplies them into the whole loop's partials,
-    and its backward is one statement per adjoint: no tape, no backward loop (W3: 0.8x
-    the taped form's time, and no memory per step). A loop inside another loop or a
-    branch tapes them, 1 + len(sinks) values per step and state; its backward loop is
-    `t = t + carry * part_t_0; s = carry * s_0` with carry = s, reading no other forward
-    value. A checkpointed loop keeps the small tape of the values themselves.
-    Tapes come from the Taper: the new names are forward names of the loop body that no
-    forward statement assigns, so they are taped, not recomputed. Returns the whole
-    loops' partials (new residuals)."""
+    (straight-line, scalar, linear, adding into sinks t) is one linear map of the carried
+    adjoints per iteration, so the whole loop's backward is the product of those maps. Per
+    iteration the forward computes, for each unit seed m, s's new value (`s_m`) and the
+    sinks' increments (`part_t_m`), and multiplies them into the whole loop's partials as it
+    goes (`whole_loop`); its extra arithmetic hides in the latency of its own loop-carried
+    chain. The backward loop becomes one statement per adjoint: no tape, no second pass,
+    no forward value read (W3: 0.8x the time of taping the partials per step, and no memory
+    per step). The partials are forward names of the block around the loop: a residual
+    for a top-level loop, a value taped once per iteration of an enclosing loop (its end
+    value, as any name that block assigns). A checkpointed loop is left alone."""
     names = Names(backward, rev.forward_names)
-    parts = []
-    for loop in list(loops_in(backward)):
+    for loop, home in loops_in(backward):
         (block,) = loop.blocks
         if any(b.checkpoint for b in block.ancestors()):
             continue
@@ -371,41 +364,29 @@ def tape_partials(rev, backward, adjoints, avals):
         at = emission_point(block)
         if not reads_available(rev, block, body, adjoints, at):
             continue
-        top_level = block.parent is rev.top and any(s is loop for s in backward)
-        if len(states) != 1 and not top_level:
-            continue            # two states taped: 2 * (2 + sinks) values per step; measured no faster
-                                # than chains' preaccumulation (a Van der Pol loop)
         forward_code, outputs = unit_seed_runs(body, states, sinks, dtype, names, avals)
+        whole, inits, products = whole_loop(states, sinks, outputs, dtype, names, avals)
+        for name in [o for row in whole.values() for o in row]:
+            rev.define(name, block.parent)           # the inits, before the loop
+            rev.define(name, block)                  # the products, in it
+            rev.home[name] = block.parent
+            rev.carried.setdefault(block.id, set()).add(name)
+        block.fused = forward_code + products
         block.fused_at = block.stmts[at] if at < len(block.stmts) else None
-        lineno = getattr(body[0], "lineno", None)
-        if top_level:
-            whole, inits, products = whole_loop(states, sinks, outputs, dtype, names, avals)
-            parts += [o for row in whole.values() for o in row]
-            block.fused = forward_code + products
-            block.loop.fused_init = inits
-            updates = combination(states, sinks, whole, names)
-            for u in updates:
-                u.lineno = getattr(loop, "lineno", lineno)
-            at_loop = [i for i, s in enumerate(backward) if s is loop][0]
-            backward[at_loop:at_loop + 1] = updates
-            continue
-        for name in [o for row in outputs.values() for o in row]:
-            rev.define(name, block)
-            rev.home[name] = block
-            avals[name] = P.AVal(np.dtype(dtype), ())
-        block.fused = forward_code
-        loop.body[:] = combination(states, sinks, outputs, names)     # in place: block.lowered is this list
-        loop.partials = True                         # chains.preaccumulate leaves it alone
-        for s in loop.body:
-            s.lineno = lineno
-    return parts
+        block.loop.fused_init = inits
+        updates = combination(states, sinks, whole, names)
+        for u in updates:
+            u.lineno = getattr(loop, "lineno", None)
+        at_loop = next(i for i, s in enumerate(home) if s is loop)
+        home[at_loop:at_loop + 1] = updates          # in place: the enclosing block's lowered list
 
 
 def loops_in(stmts):
-    for s in stmts:
+    """(loop, the list holding it) for every backward loop among stmts, outer loops first."""
+    for s in list(stmts):
         if isinstance(s, gast.For):
             if hasattr(s, "blocks"):
-                yield s
+                yield s, stmts
             yield from loops_in(s.body)
         elif isinstance(s, gast.If):
             yield from loops_in(s.body)

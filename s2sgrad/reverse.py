@@ -42,7 +42,7 @@ from . import surface
 from .analyze import is_active
 from .chains import merge_repeated_terms, shorten
 from .errors import S2SGradError, UnsupportedSyntaxError
-from .fused_loops import fuse_loops, tape_partials
+from .fused_loops import fuse_loops, multiply_partials
 from .stacked_products import stack_products
 from .lowering import Lowerer, lower_block
 from .nodes import untyped
@@ -526,7 +526,7 @@ class Taper:
         backward = merge_repeated_terms(self.lower_block(self.prologue(top) + seeds + body, top))
         adjoints = {adjoint_name(v) for v in rev.contributions} | {"sens"}
         parts = fuse_loops(rev, backward, adjoints, self.lowerer.typer.avals)
-        parts += tape_partials(rev, backward, adjoints, self.lowerer.typer.avals)
+        multiply_partials(rev, backward, adjoints, self.lowerer.typer.avals)
         stack_products(backward, rev, self.lowerer.typer.avals)
         lowered_grads = []
         for var, g in zip(wrt, grads):
@@ -845,7 +845,7 @@ class Taper:
         out = []
         for stmt in block.stmts:
             if stmt is getattr(block, "fused_at", None):
-                out += block.fused                     # fused_loops.tape_partials: before the carried copies
+                out += block.fused                     # fused_loops.multiply_partials: before the carried copies
             if isinstance(stmt, gast.If):
                 a, b = stmt.blocks
                 new = gast.If(test=stmt.test, body=self.instrument_block(a), orelse=self.instrument_block(b))

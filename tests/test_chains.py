@@ -136,8 +136,7 @@ def test_a_while_loop_multiplies_its_partials_up_too(x0):
 
 
 def repeated_ode(x0, a, b):
-    """The ODE loop inside another loop (not unrolled: 20 runs): its partials are taped per
-    step instead."""
+    """The ODE loop inside another loop (not unrolled: 20 runs)."""
     x = x0
     for epoch in range(20):
         for i in range(20):
@@ -146,20 +145,73 @@ def repeated_ode(x0, a, b):
     return x * x
 
 
-def test_a_nested_loop_tapes_its_partials():
-    """fused_loops.tape_partials: the forward runs the body's adjoint statements with d_x = 1
-    and tapes the results; the backward loop only combines them (no recomputation)."""
+def test_a_nested_loop_tapes_its_whole_partials_once_per_outer_iteration():
+    """The inner loop's partials are values of the outer body, taped at its end (3 per outer
+    iteration, not 3 per inner step); the inner loop has no backward loop."""
     check_grads_compiled_too(repeated_ode, *ODE_ARGS, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
     src = source_of(repeated_ode, *ODE_ARGS)
     forward, backward = src.split("def backward")
-    unit = re.search(r"\n\s+(d_x\w*_0) = float64\(1\.0\)\n", forward).group(1)    # d_x_1_0: x is x_1 there
-    assert f"tape_{unit}[tape_{unit}_n] = {unit}" in forward, src
-    assert "tape_part_d_a_0[tape_part_d_a_0_n] = part_d_a_0" in forward, src
-    inner = backward[backward.index("for _k", backward.index("for _k") + 1):]
-    carry, state = re.search(r"(carry_(d_x\w*)) = \2\n", inner).groups()
-    assert f"{state} = {carry} * {unit}" in inner, src
-    assert f"d_a = d_a + {carry} * part_d_a_0" in inner and f"d_b = d_b + {carry} * part_d_b_0" in inner, src
-    assert "tape_x" not in src and "loop_d_" not in src, src      # no forward value taped or recomputed
+    state = re.search(r"\n\s+(loop_d_x\w*) = float64\(1\.0\)\n", forward).group(1)   # loop_d_x_1: x is x_1 there
+    for name in (state, "loop_d_a", "loop_d_b"):
+        assert f"        tape_{name}[tape_{name}_n] = {name}\n" in forward, src      # in the outer body
+        assert f"        {name} = tape_{name}[tape_{name}_n]\n" in backward, src
+    code = [line.strip() for line in backward.splitlines() if not line.strip().startswith("#")]
+    assert sum(line.startswith("for ") for line in code) == 1, src
+    assert "tape_x" not in src and "part_d_a_0" not in backward, src
+
+
+def in_branch(x0, a):
+    x = x0
+    if x0 > 0.0:
+        for i in range(30):
+            x = x * a + 0.1
+    else:
+        x = x * 2.0
+    return x * x
+
+
+def in_while(x0, a):
+    x = x0
+    while x < 5.0:
+        for i in range(20):
+            x = x * a + 0.01
+        x = x + 0.5
+    return x * x
+
+
+def two_states_nested(x0, v0, k):
+    x, v = x0, v0
+    for e in range(18):
+        for i in range(25):
+            v = v - 0.05 * k * x
+            x = x + 0.05 * v
+        v = v * 0.9
+    return x * v
+
+
+def per_sample(x0s, a, b):
+    """One ODE per sample: each sample's partials are taped once, with its x."""
+    loss = 0.0
+    for s in range(x0s.shape[0]):
+        x = x0s[s]
+        for i in range(40):
+            x = x + 0.01 * (a * x - b * x * x * x)
+        loss += x * x
+    return loss
+
+
+@pytest.mark.parametrize("fn, args", [
+    (in_branch, (np.array(0.5), np.array(1.01))),
+    (in_branch, (np.array(-0.5), np.array(1.01))),
+    (in_while, (np.array(0.5), np.array(1.02))),
+    (two_states_nested, (np.array(0.3), np.array(-0.2), np.array(1.3))),
+    (per_sample, (np.linspace(0.2, 1.0, 17), np.array(0.9), np.array(0.4))),
+])
+def test_whole_loop_partials_inside_other_blocks(fn, args):
+    check_grads_compiled_too(fn, *args, rtol=1e-7, atol=1e-10, agree_rtol=1e-12)
+    src = source_of(fn, *args)
+    assert re.search(r"\n\s+(loop_d_\w+) = tape_\1\[", src), src     # popped where the block's reverse starts
+    assert "part_d_" not in src.split("def backward")[1], src
 
 
 def test_two_carried_adjoints_multiply_up_together():
