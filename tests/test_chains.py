@@ -105,7 +105,7 @@ ODE_ARGS = (np.array(0.7), np.array(0.9), np.array(0.4))
 
 
 def test_a_top_level_loop_multiplies_its_partials_up_in_the_forward():
-    """fused_loops.tape_partials/whole_loop: the forward runs the body's adjoint statements with
+    """fused_loops.multiply_partials: the forward runs the body's adjoint statements with
     d_x = 1 and multiplies the results into the whole loop's partials; the backward is one
     statement per adjoint, with no loop and no tape."""
     check_grads_compiled_too(ode, *ODE_ARGS, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
