@@ -29,7 +29,7 @@ import numpy as np
 
 from . import nodes as N
 from . import primitives as P
-from .normalize import names_in
+from .normalize import names_in, statements
 
 DTYPES = {"float16", "float32", "float64"}
 
@@ -440,30 +440,46 @@ def degree(node, adjoints):
 MAX_CARRIED = 2      # the body runs once per carried adjoint; measured to pay for 2 (a Van der Pol loop)
 
 
-def carried_state(body, adjoints):
+def carried_state(body, adjoints, branches=False):
     """(states, sinks) of a straight-line body, or None when it cannot be preaccumulated:
     the carried adjoints that feed others, and the carried adjoints that are only added
-    into (`s = s + e`)."""
-    written, carried = set(), []
-    for stmt in body:
-        a = simple_assign(stmt)
-        if a is None:
-            if isinstance(stmt, (gast.If, gast.For, gast.While)) or names_in(stmt) & adjoints:
-                return None                     # control flow, or an adjoint in an element or a call
-            written |= assigned([stmt])
-            continue
-        target, value = a
-        d = degree(value, adjoints)
-        if d is None or (d == 1) != (target in adjoints):
-            return None                         # adjoints are linear in adjoints, other values free of them
-        for n in names_in(value) & adjoints:
-            if n not in written and n not in carried:
-                carried.append(n)
-        written.add(target)
-    sinks = [s for s in carried if s in written and all(
-        accumulation(stmt, s) is not None for stmt in body if mentions(stmt, s))]
+    into (`s = s + e`). With `branches`, the body may hold `if`s whose tests read no
+    adjoint (each path is then linear; an adjoint is carried when some path reads it before
+    writing it)."""
+    carried, ever = [], set()
+
+    def scan(stmts, written):
+        for stmt in stmts:
+            if isinstance(stmt, gast.If) and branches and not names_in(stmt.test) & adjoints:
+                then, orelse = set(written), set(written)
+                if not (scan(stmt.body, then) and scan(stmt.orelse, orelse)):
+                    return False
+                written |= then & orelse
+                continue
+            a = simple_assign(stmt)
+            if a is None:
+                if isinstance(stmt, (gast.If, gast.For, gast.While)) or names_in(stmt) & adjoints:
+                    return False                # control flow, or an adjoint in an element or a call
+                written |= assigned([stmt])
+                ever.update(assigned([stmt]))
+                continue
+            target, value = a
+            d = degree(value, adjoints)
+            if d is None or (d == 1) != (target in adjoints):
+                return False                    # adjoints are linear in adjoints, other values free of them
+            for n in names_in(value) & adjoints:
+                if n not in written and n not in carried:
+                    carried.append(n)
+            written.add(target)
+            ever.add(target)
+        return True
+    if not scan(body, set()):
+        return None
+    simple = [stmt for stmt in statements(body) if not isinstance(stmt, gast.If)]
+    sinks = [s for s in carried if s in ever and all(
+        accumulation(stmt, s) is not None for stmt in simple if mentions(stmt, s))]
     states = [s for s in carried if s not in sinks]
-    if not 1 <= len(states) <= MAX_CARRIED or any(s not in written for s in states):
+    if not 1 <= len(states) <= MAX_CARRIED or any(s not in ever for s in states):
         return None
     return states, sinks
 

@@ -40,10 +40,10 @@ import numpy as np
 
 from . import nodes as N
 from . import primitives as P
-from .chains import (Names, accumulation, carried_state, fold_zero_inits, mentions, names_around, rename,
+from .chains import (Names, accumulation, assigned, carried_state, fold_zero_inits, mentions, names_around, rename,
                      scalar_dtype, zero_of)
 from .nodes import untyped
-from .normalize import is_custom, targets_of
+from .normalize import is_custom, statements, targets_of
 
 SEED, ZERO, LOCAL, MIXED = "seed", "zero", "local", "mixed"
 
@@ -347,10 +347,10 @@ def multiply_partials(rev, backward, adjoints, avals):
         if any(b.checkpoint for b in block.ancestors()):
             continue
         body = loop.body
-        if any(getattr(s, "untyped", False) or hasattr(s, "restore") or not isinstance(s, gast.Assign)
-               or not isinstance(s.targets[0], gast.Name) for s in body):
+        if any(getattr(s, "untyped", False) or hasattr(s, "restore") or not isinstance(s, (gast.Assign, gast.If))
+               or isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Name) for s in statements(body)):
             continue
-        found = carried_state(body, adjoints)
+        found = carried_state(body, adjoints, branches=True)
         if found is None:
             continue
         states, sinks = found
@@ -358,7 +358,7 @@ def multiply_partials(rev, backward, adjoints, avals):
         if len(dtypes) != 1 or None in dtypes:
             continue
         (dtype,) = dtypes
-        local = {s.targets[0].id for s in body} & adjoints
+        local = assigned(body) & adjoints
         if (local - set(states) - set(sinks)) & names_around(backward, loop):
             continue                                 # a body-local adjoint read after the loop
         at = emission_point(block)
@@ -405,17 +405,20 @@ def emission_point(block):
 def reads_available(rev, block, body, adjoints, at):
     """Whether every forward name the body reads has, at the emission point, the value the
     backward reads: assigned once and before it, or carried by this loop (its start value,
-    read by the backward too) and reassigned only by the trailing copies."""
-    if any(isinstance(s, (gast.If, gast.For, gast.While, gast.Expr)) for s in block.stmts):
+    read by the backward too) and reassigned only by the trailing copies. A name one branch
+    assigns is read under that branch's test in the backward, and so in the copy of it at
+    the emission point (the test is a forward value assigned before the branch)."""
+    if any(isinstance(s, (gast.For, gast.While, gast.Expr)) for s in statements(block.stmts)):
         return False
     trailing = {t for s in block.stmts[at:] for t in targets_of(s)}
-    for s in body:
-        for n in N.walk(s.value):
+    before = {t for s in statements(block.stmts[:at]) if not isinstance(s, gast.If) for t in targets_of(s)}
+    for s in statements(body):
+        for n in N.walk(s.test if isinstance(s, gast.If) else s.value):
             if not isinstance(n, gast.Name) or n.id in adjoints or n.id not in rev.forward_names:
                 continue
             homes = rev.assigned_in.get(n.id, ())
             if n.id in rev.carried.get(block.id, ()):
-                if any(n.id in targets_of(st) for st in block.stmts[:at]):
+                if n.id in before:
                     return False
             elif n.id in trailing or len(homes) != 1 and not loop_index(n.id, homes, block):
                 return False
@@ -438,7 +441,8 @@ def unit_seed_runs(body, states, sinks, dtype, names, avals):
         made.add(name)
         avals[name] = avals.get(like)
         return name
-    local = [v for v in dict.fromkeys(s.targets[0].id for s in body) if v not in sinks and v not in states]
+    targets = (s.targets[0].id for s in statements(body) if isinstance(s, gast.Assign))
+    local = [v for v in dict.fromkeys(targets) if v not in sinks and v not in states]
     code, outputs = [], {v: [] for v in [*states, *sinks]}
     for m in range(len(states)):
         rename_m = {v: fresh(f"{v}_{m}", v) for v in [*states, *local]}
@@ -450,7 +454,10 @@ def unit_seed_runs(body, states, sinks, dtype, names, avals):
             code.append(rename(N.clone(s), rename_m))
         for v in outputs:
             outputs[v].append(rename_m[v])
-    return [untyped(s) for s in fold_zero_inits(code, made, avals)], outputs
+    code = fold_zero_inits(code, made, avals)
+    for s in statements(code):
+        untyped(s)                       # a branch's statements too: the forward's lowering skips them
+    return code, outputs
 
 
 def whole_loop(states, sinks, outputs, dtype, names, avals):

@@ -71,15 +71,48 @@ def four_states(a0, b0, c0, d0):
     return a * b + c * d
 
 
-def branchy(x0, a):
-    """A branch in the body: not straight-line, so not preaccumulated."""
+def writes_elements(x0, a):
+    """Each step's x written into an array: d_ys[i] is read in the backward loop, so its body
+    is not a map of scalar adjoints only."""
     x = x0
+    ys = np.zeros(20)
     for i in range(20):
-        if x > 0.0:
-            x = x * a - 0.1
+        x = x * a + 0.1
+        ys[i] = x
+    return np.sum(ys * ys)
+
+
+def switching(x0, a, b):
+    """A branch in the body, taken both ways over the loop."""
+    x = x0
+    for i in range(50):
+        if x > 1.0:
+            x = x * a - 0.3
         else:
-            x = x * 0.5 + 0.2
-    return x
+            x = x * b + 0.2
+    return x * x
+
+
+def leaky(x0, w, c):
+    """A branch that rebinds a value the step then uses (a leaky ReLU)."""
+    x = x0
+    for i in range(30):
+        z = w * x + c
+        if z < 0.0:
+            z = 0.01 * z
+        x = 0.5 * x + z
+    return x * x
+
+
+def two_states_branch(x0, v0, k):
+    x, v = x0, v0
+    for i in range(40):
+        if x > 0.0:
+            v = v - 0.05 * k * x
+        else:
+            v = v - 0.1 * k * x
+        x = x + 0.05 * v
+    return x * v
 
 
 def squares(x, w):
@@ -214,6 +247,22 @@ def test_whole_loop_partials_inside_other_blocks(fn, args):
     assert "part_d_" not in src.split("def backward")[1], src
 
 
+@pytest.mark.parametrize("fn, args", [
+    (switching, (np.array(0.9), np.array(1.3), np.array(1.2))),
+    (leaky, (np.array(0.9), np.array(-1.1), np.array(0.3))),
+    (two_states_branch, (np.array(0.3), np.array(-0.2), np.array(1.3))),
+])
+def test_a_body_with_branches_multiplies_its_partials_up(fn, args):
+    """Each path through the body is linear in the carried adjoints: the forward runs the
+    backward's branch under the forward's own test, and nothing is taped."""
+    check_grads_compiled_too(fn, *args, rtol=1e-7, atol=1e-10, agree_rtol=1e-12)
+    src = source_of(fn, *args)
+    forward = src.split("def backward")[0]
+    assert "tape" not in src and "loop_d_" in forward, src
+    tests = re.findall(r"\n\s+if (\w+):\n", forward)
+    assert len(tests) >= 2 and len(set(tests)) == 1, src       # the forward's branch, and the adjoint's under it
+
+
 def test_two_carried_adjoints_multiply_up_together():
     args = (np.array(0.3), np.array(-0.2), np.array(1.3))
     check_grads_compiled_too(oscillator, *args, rtol=1e-7, atol=1e-10, agree_rtol=1e-13)
@@ -226,7 +275,7 @@ def test_two_carried_adjoints_multiply_up_together():
 
 @pytest.mark.parametrize("fn, args", [
     (four_states, tuple(np.array(v) for v in (0.3, -0.2, 0.5, 0.1))),
-    (branchy, (np.array(0.4), np.array(1.1))),
+    (writes_elements, (np.array(0.4), np.array(1.1))),
 ])
 def test_bodies_that_do_not_qualify_are_left_alone(fn, args):
     check_grads(fn, *args, target="python", rtol=1e-7, atol=1e-10)

@@ -139,15 +139,15 @@ def _workspace_sizes(fn, args):
 
 
 def long_ode(x0, a, b):
-    """A branch in the step: unmarked, the loop tapes x per iteration (a straight-line body
+    """Three carried scalars: unmarked, the loop tapes them per iteration (with one or two, it
     would multiply its partials up in the forward and tape nothing, fused_loops.py)."""
-    x = x0
+    x, y, z = x0, 0.8 * x0, 1.2 * x0
     for i in ck(range(10000), every=100):
-        if x > 0.0:
-            x = x + 0.001 * (a * x - b * x * x * x)
-        else:
-            x = x - 0.001 * b * x
-    return x * x
+        total = x + y + z
+        x = x + 0.001 * x * (a - b * total)
+        y = y + 0.001 * y * (0.9 * a - b * total)
+        z = z + 0.001 * z * (1.1 * a - b * total)
+    return x * x + y * y + z * z
 
 
 def test_forward_tape_holds_only_segment_starts():

@@ -13,8 +13,8 @@ Probes:
   transpile-W5
   memory-W3       the W3 gradient's tape (s2sgrad's workspace arrays after a call: none) and
                   the peak-RSS growth of one call, gradient vs primal vs hand-written gradient;
-                  the same for W3 with its step under a branch (which tapes x), and for that
-                  loop written with s2sgrad.checkpointed
+                  the same for a loop that tapes (three competing species, w3.species_loss),
+                  and for that loop written with s2sgrad.checkpointed
 """
 import json
 import os
@@ -129,23 +129,20 @@ def probe_memory_w3():
     out = {}
     for steps in (w3.STEPS, 1_000_000, 10_000_000):
         data = {**w3.make_data(), "steps": steps}
-        impls = {"s2sgrad": w3.impl_s2sgrad(data), "branching": w3.s2sgrad_branching(data),
-                 "checkpointed": w3.s2sgrad_checkpointed(data),
+        impls = {"s2sgrad": w3.impl_s2sgrad(data), "species": w3.s2sgrad_species(data),
+                 "checkpointed": w3.s2sgrad_checkpointed_species(data),
                  "primal": w3.impl_numba_primal(data), "hand": w3.impl_numba_grad(data)}
         for impl in impls.values():
             impl.call()
             impl.call()
-        grads = {k: impls[k].extract(impls[k].call())[1] for k in ("s2sgrad", "branching", "checkpointed")}
-        for a, b in zip(grads["branching"], grads["checkpointed"]):
+        grads = {k: impls[k].extract(impls[k].call())[1] for k in ("species", "checkpointed")}
+        for a, b in zip(grads["species"], grads["checkpointed"]):
             np.testing.assert_array_equal(a.asnumpy(), b.asnumpy())   # recomputation changes no bit
-        for a, b in zip(grads["s2sgrad"], grads["branching"]):
-            # d/dx0 underflows past 10^5 steps (0.9982^steps): both are subnormal noise there
-            np.testing.assert_allclose(a.asnumpy(), b.asnumpy(), rtol=1e-9, atol=1e-300)
 
         def workspace_bytes(key):
             entry = impls[key].info["train"]._grad.last
             return int(sum(a.nbytes for a in entry.workspace if isinstance(a, np.ndarray)))
-        out[steps] = {**{f"{k}_tape_bytes": workspace_bytes(k) for k in ("s2sgrad", "branching", "checkpointed")},
+        out[steps] = {**{f"{k}_tape_bytes": workspace_bytes(k) for k in ("s2sgrad", "species", "checkpointed")},
                       **{f"rss_{k}_bytes": max(_rss_peak_growth(v.call) for _ in range(3)) for k, v in impls.items()},
                       **{f"time_{k}_s": _median_time(v.call) for k, v in impls.items()}}
     return out
@@ -247,19 +244,19 @@ def run_all(workloads, env):
                                        f"the forward) + growth {_mb(m['rss_s2sgrad_bytes'])}; hand-written grad "
                                        f"{_mb(m['rss_hand_bytes'])} (its xs array); primal {_mb(m['rss_primal_bytes'])}",
                              **m})
-                rows.append({"what": f"{what}: the step under a branch, taped",
-                             "value": _mb(m["branching_tape_bytes"] + m["rss_branching_bytes"]),
-                             "detail": f"tape {_mb(m['branching_tape_bytes'])} "
-                                       f"({m['branching_tape_bytes'] / int(steps):.0f} bytes/step, kept in its workspace "
-                                       f"and reused by later calls) + growth {_mb(m['rss_branching_bytes'])}; one call "
-                                       f"{m['time_branching_s'] * 1e3:.2f} ms"})
-                rows.append({"what": f"{what}: the step under a branch, s2sgrad.checkpointed loop",
+                rows.append({"what": f"{what}: three competing species (3 carried scalars), taped",
+                             "value": _mb(m["species_tape_bytes"] + m["rss_species_bytes"]),
+                             "detail": f"tape {_mb(m['species_tape_bytes'])} "
+                                       f"({m['species_tape_bytes'] / int(steps):.0f} bytes/step, kept in its workspace "
+                                       f"and reused by later calls) + growth {_mb(m['rss_species_bytes'])}; one call "
+                                       f"{m['time_species_s'] * 1e3:.2f} ms"})
+                rows.append({"what": f"{what}: three competing species, s2sgrad.checkpointed loop",
                              "value": _mb(m["checkpointed_tape_bytes"] + m["rss_checkpointed_bytes"]),
                              "detail": f"saved segment starts {_mb(m['checkpointed_tape_bytes'])} kept in its "
                                        f"workspace + peak RSS growth {_mb(m['rss_checkpointed_bytes'])} (one "
                                        f"segment's tape); same gradient bit for bit; one call "
                                        f"{m['time_checkpointed_s'] * 1e3:.2f} ms vs taped "
-                                       f"{m['time_branching_s'] * 1e3:.2f} ms (W3 as written "
+                                       f"{m['time_species_s'] * 1e3:.2f} ms (W3 "
                                        f"{m['time_s2sgrad_s'] * 1e3:.2f} ms, hand-written {m['time_hand_s'] * 1e3:.2f} ms)"})
         attempt("W3 memory", memory)
     return rows

@@ -64,38 +64,38 @@ def impl_s2sgrad(data):
     return _s2sgrad(ode_loss, data)
 
 
-def branching_ode_loss(x0, a, b, steps):
-    """ode_loss with its step under a branch, always taken here (the same numbers). A body with
-    a branch tapes x per step, where ode_loss's straight-line body tapes nothing (its partials
-    multiply up in the forward, fused_loops.py): the memory rows show that tape, and what
-    checkpointing saves of it."""
-    x = x0
+def species_loss(x0, a, b, steps):
+    """Three competing species (Lotka-Volterra), W3's step count and step size: three carried
+    scalars, one more than a loop multiplies its partials up for (fused_loops.py; W3's one
+    carried scalar tapes nothing), so this loop tapes its values per step. The memory rows
+    show that tape, and what checkpointing saves of it."""
+    x, y, z = x0, 0.8 * x0, 1.2 * x0
     for _ in range(steps):
-        if x > 0.0:
-            x = x + 0.001 * (a * x - b * x * x * x)
-        else:
-            x = x - 0.001 * b * x
-    return x * x
+        total = x + y + z
+        x = x + 0.001 * x * (a - b * total)
+        y = y + 0.001 * y * (0.9 * a - b * total)
+        z = z + 0.001 * z * (1.1 * a - b * total)
+    return x * x + y * y + z * z
 
 
-def checkpointed_ode_loss(x0, a, b, steps):
-    """branching_ode_loss with its loop checkpointed (every ceil(sqrt(steps)) steps)."""
-    x = x0
+def checkpointed_species_loss(x0, a, b, steps):
+    """species_loss with its loop checkpointed (every ceil(sqrt(steps)) steps)."""
+    x, y, z = x0, 0.8 * x0, 1.2 * x0
     for _ in s2sgrad.checkpointed(range(steps)):
-        if x > 0.0:
-            x = x + 0.001 * (a * x - b * x * x * x)
-        else:
-            x = x - 0.001 * b * x
-    return x * x
+        total = x + y + z
+        x = x + 0.001 * x * (a - b * total)
+        y = y + 0.001 * y * (0.9 * a - b * total)
+        z = z + 0.001 * z * (1.1 * a - b * total)
+    return x * x + y * y + z * z
 
 
-def s2sgrad_branching(data):
+def s2sgrad_species(data):
     """Not timing rows (no impl_ prefix): tools/bench/startup.py measures their memory."""
-    return _s2sgrad(branching_ode_loss, data)
+    return _s2sgrad(species_loss, data)
 
 
-def s2sgrad_checkpointed(data):
-    return _s2sgrad(checkpointed_ode_loss, data)
+def s2sgrad_checkpointed_species(data):
+    return _s2sgrad(checkpointed_species_loss, data)
 
 
 impl_numba_primal, impl_numba_grad = hand_written(primal, value_and_grad, _args)
