@@ -18,9 +18,9 @@ segment first re-runs the segment's forward with tapes that live in the backward
 Two kinds of loop do backward work in the forward (fused_loops.py): a top-level loop
 whose backward only adds one seed's multiples into adjoints from outside it (a sum over
 pairs) computes those sums with the seed set to 1, and the backward scales them; a
-straight-line body carrying one or two scalar adjoints (an ODE step) computes its local
-partial derivatives and multiplies them up into the whole loop's, which are values of the
-block around the loop; the loop's backward is one statement per adjoint.
+scalar body carrying one or two scalar adjoints (an ODE step, branches allowed) computes
+its local partial derivatives and multiplies them up into the whole loop's, which are values
+of the block around the loop; the loop's backward is one statement per adjoint.
 
 The lowered backward is last rewritten by chains.py, which shortens the dependency
 chains its loops carry from one iteration to the next.
