@@ -308,6 +308,14 @@ def test_fused_loop_promotes_its_forward_accumulators_and_skips_zero_trips():
     assert "d_x += d_s * part_d_x" in src, src
 
 
+def test_whole_loop_partials_keep_float32():
+    args = tuple(np.array(v, np.float32) for v in (0.7, 0.9, 0.4))
+    grads = check_grads(ode, *args, rtol=2e-3, atol=1e-4)
+    assert all(g.asnumpy().dtype == np.float32 for g in grads)
+    src = source_of(ode, *args)
+    assert "loop_d_x = float32(1.0)" in src and "loop_d_a = float32(0)" in src and "float64" not in src, src
+
+
 def test_promoted_accumulators_keep_float32():
     pos = np.random.default_rng(1).standard_normal((5, 1)).astype(np.float32)
     grads = check_grads(pair_energy, pos, target="python", rtol=2e-3, atol=1e-4)
