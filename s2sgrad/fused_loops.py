@@ -482,18 +482,12 @@ def whole_loop(states, sinks, outputs, dtype, names, avals):
              for j, s in enumerate(states) for m in range(k)]
     inits += [untyped(N.assign(whole[t][m], P.dtype_cast(N.const(0), dtype))) for t in sinks for m in range(k)]
     a = [outputs[s] for s in states]                   # a[i][m]
-
-    def dot(row, m):                                   # sum_i row[i] * a[i][m]
-        total = None
-        for i in range(k):
-            term = gast.BinOp(left=N.name(row[i]), op=gast.Mult(), right=N.name(a[i][m]))
-            total = term if total is None else gast.BinOp(left=total, op=gast.Add(), right=term)
-        return total
     products = []
     for v in [*states, *sinks]:
         row = whole[v]
-        new = [dot(row, m) if v in states else gast.BinOp(left=dot(row, m), op=gast.Add(), right=N.name(outputs[v][m]))
-               for m in range(k)]
+        dots = [_dot((row[i], a[i][m]) for i in range(k)) for m in range(k)]
+        new = dots if v in states else [gast.BinOp(left=d, op=gast.Add(), right=N.name(outputs[v][m]))
+                                        for m, d in enumerate(dots)]
         if k == 1:
             products.append(untyped(N.assign(row[0], new[0])))
             continue
@@ -504,15 +498,20 @@ def whole_loop(states, sinks, outputs, dtype, names, avals):
 
 
 def combination(states, sinks, outputs, names):
+    """The backward of the whole loop: the carried values c (copied first, as the states are
+    reassigned), each sink t += sum_m c_m * outputs[t][m], each state s = sum_m c_m * outputs[s][m]."""
     carries = [names.fresh(f"carry_{s}") for s in states]
-
-    def combined(v):
-        total = None
-        for c, o in zip(carries, outputs[v]):
-            term = gast.BinOp(left=N.name(c), op=gast.Mult(), right=N.name(o))
-            total = term if total is None else gast.BinOp(left=total, op=gast.Add(), right=term)
-        return total
     out = [N.assign(c, N.name(s)) for c, s in zip(carries, states)]
-    out += [N.assign(t, gast.BinOp(left=N.name(t), op=gast.Add(), right=combined(t))) for t in sinks]
-    out += [N.assign(s, combined(s)) for s in states]
+    out += [N.assign(t, gast.BinOp(left=N.name(t), op=gast.Add(), right=_dot(zip(carries, outputs[t]))))
+            for t in sinks]
+    out += [N.assign(s, _dot(zip(carries, outputs[s]))) for s in states]
     return out
+
+
+def _dot(pairs):
+    """a_1 * b_1 + a_2 * b_2 + ... over (a, b) pairs of names, added left to right."""
+    total = None
+    for a, b in pairs:
+        term = gast.BinOp(left=N.name(a), op=gast.Mult(), right=N.name(b))
+        total = term if total is None else gast.BinOp(left=total, op=gast.Add(), right=term)
+    return total
